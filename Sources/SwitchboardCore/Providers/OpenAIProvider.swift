@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// A provider speaking the OpenAI chat completions API: OpenAI itself, any OpenAI-compatible server
+/// (vLLM, Ollama, ...) by base URL, or an Azure OpenAI resource.
+///
+/// Request bodies are forwarded with every field the client sent (unknown ones included); only `model` and,
+/// for streams, `stream_options.include_usage` are set by the gateway.
+public struct OpenAIProvider: LLMProvider {
+    /// Where and how to reach the API.
+    public enum Endpoint: Sendable {
+        /// `POST {baseURL}/chat/completions` with `Authorization: Bearer`.
+        case openAI(baseURL: String)
+        /// `POST {endpoint}/openai/deployments/{model}/chat/completions?api-version=...` with `api-key`.
+        case azure(endpoint: String, apiVersion: String)
+    }
+
+    public let name: String
+    public let advertisedModels: [String]
+    public var kind: ProviderKind {
+        if case .azure = endpoint { return .azureOpenAI }
+        return .openAI
+    }
+    private let endpoint: Endpoint
+    private let apiKey: String
+    private let http: UpstreamHTTP
+
+    public init(name: String, endpoint: Endpoint, apiKey: String, advertisedModels: [String], http: UpstreamHTTP) {
+        self.name = name
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.advertisedModels = advertisedModels
+        self.http = http
+    }
+
+    public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
+        let response = try await http.send(try request(for: call, stream: false), errorDecoder: Self.decodeError)
+        let body = try await http.collect(response)
+        guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: body) else {
+            throw UpstreamError(.malformedResponse, provider: name, message: "the body is not a chat completion")
+        }
+        return ProviderCompletion(body: body, usage: probe.usage)
+    }
+
+    public func stream(_ call: ProviderCall) async throws -> CompletionStream {
+        let response = try await http.send(try request(for: call, stream: true), errorDecoder: Self.decodeError)
+        let provider = name
+        return http.events(of: response) { event in try Self.part(of: event, provider: provider) }
+    }
+
+    /// Builds the upstream request: the client's body with the upstream model and, for streams, usage on.
+    private func request(for call: ProviderCall, stream: Bool) throws -> HTTPClientRequest {
+        var body = call.request.raw
+        body["model"] = .string(call.upstreamModel)
+        if stream {
+            body["stream"] = true
+            var options = body["stream_options"]?.objectValue ?? [:]
+            options["include_usage"] = true
+            body["stream_options"] = .object(options)
+        } else {
+            body.removeValue(forKey: "stream_options")
+        }
+        switch endpoint {
+        case .openAI(let baseURL):
+            return try http.post(
+                url: Self.join(baseURL, "chat/completions"),
+                headers: [("authorization", "Bearer \(apiKey)"), ("x-request-id", call.requestID)],
+                body: .object(body)
+            )
+        case .azure(let resource, let apiVersion):
+            let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
+            let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"
+            return try http.post(url: url, headers: [("api-key", apiKey), ("x-request-id", call.requestID)], body: .object(body))
+        }
+    }
+
+    /// Turns one upstream SSE event into a stream part; the end at `[DONE]`.
+    static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
+        if event.data == "[DONE]" { return StreamStep(parts: [], isEnd: true) }
+        let payload = ByteBuffer(string: event.data)
+        // Only chunks that mention usage or an error need decoding; the rest are forwarded as they are.
+        guard event.data.contains("\"usage\"") || event.data.contains("\"error\"") else {
+            return StreamStep(parts: [StreamPart(payload: payload)])
+        }
+        guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: payload) else {
+            throw UpstreamError(.malformedResponse, provider: provider, message: "a stream chunk is not valid JSON")
+        }
+        if let error = probe.error {
+            throw UpstreamError(.interrupted, provider: provider, message: error.message ?? "", upstreamType: error.type)
+        }
+        let usageOnly = probe.usage != nil && (probe.choices?.isEmpty ?? true)
+        return StreamStep(parts: [StreamPart(payload: payload, usage: probe.usage, isUsageOnly: usageOnly)])
+    }
+
+    /// Reads an OpenAI error body `{"error":{"message","type","code"}}`.
+    static func decodeError(_ body: ByteBuffer) -> (type: String?, code: String?, message: String)? {
+        guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: body), let error = probe.error else { return nil }
+        return (error.type, error.code, error.message ?? "")
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        base.hasSuffix("/") ? base + path : base + "/" + path
+    }
+}
+
+/// The few fields of an OpenAI body the gateway reads: usage, choices (for counting) and error.
+private struct UsageProbe: Decodable {
+    struct ErrorDetail: Decodable {
+        var message: String?
+        var type: String?
+        var code: String?
+
+        enum CodingKeys: String, CodingKey { case message, type, code }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            message = try container.decodeIfPresent(String.self, forKey: .message)
+            type = try container.decodeIfPresent(String.self, forKey: .type)
+            // `code` is a string on OpenAI and a number on some compatible servers.
+            code = (try? container.decodeIfPresent(String.self, forKey: .code))
+                ?? (try? container.decodeIfPresent(Int.self, forKey: .code)).flatMap { $0.map(String.init) }
+        }
+    }
+    struct Empty: Decodable {}
+
+    var usage: Usage?
+    var choices: [Empty]?
+    var error: ErrorDetail?
+}

@@ -1,0 +1,165 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP plumbing every remote provider shares: sending a request with the first-byte deadline,
+/// turning transport failures and error statuses into ``UpstreamError``, and reading SSE bodies.
+public struct UpstreamHTTP: Sendable {
+    /// The shared client; its configuration carries the connect and idle (read) timeouts.
+    public let client: HTTPClient
+    public let timeouts: UpstreamTimeouts
+    /// The provider's name, for error messages.
+    public let provider: String
+
+    /// The largest upstream body the gateway buffers for a non-streamed completion.
+    static let maxBodyBytes = 32 * 1024 * 1024
+    /// The largest upstream error body the gateway reads.
+    static let maxErrorBodyBytes = 64 * 1024
+
+    public init(client: HTTPClient, timeouts: UpstreamTimeouts, provider: String) {
+        self.client = client
+        self.timeouts = timeouts
+        self.provider = provider
+    }
+
+    /// Builds a JSON POST request.
+    func post(url: String, headers: [(String, String)], body: JSONValue) throws -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        return request
+    }
+
+    /// Sends `request` and returns the response once its headers arrived with a 2xx status.
+    /// - Parameter errorDecoder: reads the provider's error body into a type and message.
+    func send(
+        _ request: HTTPClientRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
+    ) async throws -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeouts.firstByte.timeAmount)
+        } catch {
+            throw classify(error, beforeHeaders: true)
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let status = Int(response.status.code)
+            let retryAfter = Self.retryAfterSeconds(response.headers)
+            let body = (try? await response.body.collect(upTo: Self.maxErrorBodyBytes)) ?? ByteBuffer()
+            let decoded = errorDecoder(body)
+            throw UpstreamError(
+                .status(status), provider: provider, message: decoded?.message ?? "",
+                upstreamType: decoded?.type, upstreamCode: decoded?.code, retryAfterSeconds: retryAfter
+            )
+        }
+        return response
+    }
+
+    /// Collects a whole response body, mapping transport failures.
+    func collect(_ response: HTTPClientResponse) async throws -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: Self.maxBodyBytes)
+        } catch {
+            throw classify(error, beforeHeaders: false)
+        }
+    }
+
+    /// Streams the events of an SSE body. `transform` turns each event into parts and says when the
+    /// protocol's end marker came. A body that ends before it throws ``UpstreamError/Kind/interrupted``.
+    func events(
+        of response: HTTPClientResponse,
+        transform: @escaping @Sendable (ServerSentEvent) throws -> StreamStep
+    ) -> CompletionStream {
+        let reader = SSEBodyReader(body: response.body, http: self, transform: transform)
+        return CompletionStream(unfolding: { try await reader.next() })
+    }
+
+    /// Maps an AsyncHTTPClient or NIO failure to an ``UpstreamError``.
+    func classify(_ error: any Error, beforeHeaders: Bool) -> any Error {
+        if error is CancellationError || error is UpstreamError { return error }
+        if let httpError = error as? HTTPClientError {
+            switch httpError {
+            case .cancelled: return CancellationError()
+            case .deadlineExceeded: return UpstreamError(.firstByteTimeout, provider: provider)
+            case .readTimeout:
+                return UpstreamError(beforeHeaders ? .firstByteTimeout : .timeout, provider: provider,
+                                     message: "no data within the idle timeout")
+            case .connectTimeout: return UpstreamError(.connection, provider: provider, message: "connect timed out")
+            case .remoteConnectionClosed:
+                return UpstreamError(beforeHeaders ? .connection : .interrupted, provider: provider,
+                                     message: "the connection was closed")
+            default: break
+            }
+        }
+        return UpstreamError(beforeHeaders ? .connection : .interrupted, provider: provider,
+                             message: String(describing: type(of: error)))
+    }
+
+    /// Reads `retry-after-ms` or `retry-after` (seconds) from upstream headers, rounded up to whole seconds.
+    static func retryAfterSeconds(_ headers: HTTPHeaders) -> Int? {
+        if let millis = headers.first(name: "retry-after-ms").flatMap(Double.init) {
+            return max(0, Int((millis / 1000).rounded(.up)))
+        }
+        return headers.first(name: "retry-after").flatMap(Double.init).map { max(0, Int($0.rounded(.up))) }
+    }
+}
+
+/// What one upstream event contributes to a stream.
+struct StreamStep {
+    var parts: [StreamPart]
+    /// True when the event was the protocol's end marker.
+    var isEnd: Bool = false
+}
+
+/// Pulls an SSE body chunk by chunk on the consumer's task, so that cancelling the consumer cancels the
+/// upstream read. Only ever iterated by one task at a time, hence the unchecked sendability.
+private final class SSEBodyReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var parser = ServerSentEventParser()
+    private var ready: [StreamPart] = []
+    private var finished = false
+    private let http: UpstreamHTTP
+    private let transform: @Sendable (ServerSentEvent) throws -> StreamStep
+    private let deadline: ContinuousClock.Instant
+
+    init(body: HTTPClientResponse.Body, http: UpstreamHTTP,
+         transform: @escaping @Sendable (ServerSentEvent) throws -> StreamStep) {
+        self.iterator = body.makeAsyncIterator()
+        self.http = http
+        self.transform = transform
+        self.deadline = .now + http.timeouts.total
+    }
+
+    func next() async throws -> StreamPart? {
+        while ready.isEmpty {
+            if finished { return nil }
+            if ContinuousClock.now > deadline {
+                throw UpstreamError(.timeout, provider: http.provider, message: "the total request timeout passed")
+            }
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await iterator.next()
+            } catch {
+                throw http.classify(error, beforeHeaders: false)
+            }
+            guard let chunk else {
+                if let last = parser.finish(), try accept(last) { continue }
+                throw UpstreamError(.interrupted, provider: http.provider, message: "the stream ended before its end marker")
+            }
+            for event in parser.feed(chunk) where !finished {
+                _ = try accept(event)
+            }
+        }
+        return ready.removeFirst()
+    }
+
+    /// Adds the parts of `event`; returns true when the event ended the stream.
+    private func accept(_ event: ServerSentEvent) throws -> Bool {
+        let step = try transform(event)
+        ready.append(contentsOf: step.parts)
+        if step.isEnd { finished = true }
+        return step.isEnd
+    }
+}

@@ -1,0 +1,42 @@
+import Crypto
+
+/// SHA-256 hashing and constant-time comparison for secrets the gateway must recognise but never store.
+public enum SecretHash {
+    /// The lowercase hex SHA-256 of `secret`.
+    public static func sha256Hex(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// Compares two strings in time that depends only on their lengths.
+    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8)
+        let right = Array(rhs.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+
+    /// A new random secret: `prefix` followed by 32 random bytes in URL-safe base64 without padding.
+    public static func generate(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        var text = ""
+        var accumulator = 0
+        var bits = 0
+        for byte in bytes {
+            accumulator = (accumulator << 8) | Int(byte)
+            bits += 8
+            while bits >= 6 {
+                bits -= 6
+                text.append(alphabet[(accumulator >> bits) & 0x3F])
+            }
+        }
+        if bits > 0 { text.append(alphabet[(accumulator << (6 - bits)) & 0x3F]) }
+        return prefix + text
+    }
+}

@@ -1,0 +1,43 @@
+/// Removes anything that looks like a credential from text that may reach a client or a log, such as an
+/// upstream error message that echoes the key it was sent.
+public enum SecretScrubber {
+    /// Prefixes of well-known key formats (OpenAI, Anthropic, Switchboard virtual keys, bearer tokens).
+    private static let keyPrefixes = ["sk-", "sk_", "key-", "Bearer "]
+
+    /// Returns `text` with every key-like token replaced by `[REDACTED]`.
+    public static func scrub(_ text: String) -> String {
+        var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            if word == "Bearer", index + 1 < words.count {
+                words[index + 1] = "[REDACTED]"
+                index += 2
+                continue
+            }
+            if looksLikeSecret(word) { words[index] = "[REDACTED]" }
+            index += 1
+        }
+        return words.joined(separator: " ")
+    }
+
+    /// A token is secret-like when it starts with a key prefix and is long, or is a long unbroken run of
+    /// key alphabet characters (hex or base64-style API keys).
+    private static func looksLikeSecret(_ word: String) -> Bool {
+        let token = word.trimmingCharacters(in: "\"'.,;:()[]{}<>")
+        let keyAlphabet = token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        if keyPrefixes.contains(where: { token.hasPrefix($0) }) && token.count >= 20 { return true }
+        let hasDigit = token.contains(where: \.isNumber)
+        let hasLetter = token.contains(where: \.isLetter)
+        return keyAlphabet && hasDigit && hasLetter && token.count >= 32
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var slice = self[...]
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

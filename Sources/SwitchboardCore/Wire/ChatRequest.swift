@@ -1,0 +1,100 @@
+import Foundation
+
+/// A decoded chat request: the typed fields the gateway uses and the raw object it forwards.
+public struct ChatRequest: Sendable {
+    /// Every field of the body as sent, for passthrough to OpenAI-kind upstreams.
+    public var raw: [String: JSONValue]
+    /// The fields the gateway validates and translates.
+    public var typed: ChatCompletionRequest
+
+    public init(raw: [String: JSONValue], typed: ChatCompletionRequest) {
+        self.raw = raw
+        self.typed = typed
+    }
+
+    /// Decodes a request body, naming the offending field in the error when it is invalid.
+    public static func decode(_ data: Data) throws(GatewayError) -> ChatRequest {
+        let raw: JSONValue
+        do {
+            raw = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw .invalidRequest("The request body is not valid JSON.", code: "invalid_json")
+        }
+        guard case .object(let object) = raw else {
+            throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
+        }
+        let typed: ChatCompletionRequest
+        do {
+            typed = try JSONDecoder().decode(ChatCompletionRequest.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        } catch {
+            throw .invalidRequest("The request body is invalid.")
+        }
+        try validate(typed)
+        return ChatRequest(raw: object, typed: typed)
+    }
+
+    private static func validate(_ request: ChatCompletionRequest) throws(GatewayError) {
+        if request.model.isEmpty { throw .invalidRequest("'model' must not be empty.", param: "model") }
+        if request.messages.isEmpty { throw .invalidRequest("'messages' must contain at least one message.", param: "messages") }
+        for (index, message) in request.messages.enumerated() where message.role == .tool && message.toolCallID == nil {
+            throw .invalidRequest(
+                "A tool message needs 'tool_call_id'.", param: "messages[\(index)].tool_call_id"
+            )
+        }
+        if let n = request.n, n < 1 { throw .invalidRequest("'n' must be at least 1.", param: "n") }
+        if let cap = request.outputTokenCap, cap < 1 {
+            let field = request.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
+            throw .invalidRequest("'\(field)' must be at least 1.", param: field)
+        }
+        if let temperature = request.temperature, !(0...2).contains(temperature) {
+            throw .invalidRequest("'temperature' must be between 0 and 2.", param: "temperature")
+        }
+        if let topP = request.topP, !(0...1).contains(topP) {
+            throw .invalidRequest("'top_p' must be between 0 and 1.", param: "top_p")
+        }
+    }
+
+    /// Turns a decoding failure into a 400 that names the field, e.g. `messages[2].role`.
+    static func describe(_ error: DecodingError) -> GatewayError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let path = fieldPath(context.codingPath + [key])
+            return .invalidRequest("Missing required field '\(path)'.", param: path)
+        case .typeMismatch(let type, let context):
+            let path = fieldPath(context.codingPath)
+            return .invalidRequest("Field '\(path)' has the wrong type; expected \(typeName(type)).", param: path)
+        case .valueNotFound(let type, let context):
+            let path = fieldPath(context.codingPath)
+            return .invalidRequest("Field '\(path)' must not be null; expected \(typeName(type)).", param: path)
+        case .dataCorrupted(let context):
+            let path = fieldPath(context.codingPath)
+            return .invalidRequest("Field '\(path)' is invalid: \(context.debugDescription)", param: path)
+        @unknown default:
+            return .invalidRequest("The request body is invalid.")
+        }
+    }
+
+    private static func fieldPath(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text.isEmpty ? "body" : text
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        default: type is any Collection.Type ? "an array" : "an object"
+        }
+    }
+}

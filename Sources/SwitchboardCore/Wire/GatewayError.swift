@@ -1,0 +1,92 @@
+/// An error a client sees, rendered in the OpenAI error shape `{"error":{"message","type","code","param"}}`.
+///
+/// Every failure on the request path ends as one of these, so a client never gets an empty 500.
+public struct GatewayError: Error, Sendable, Equatable {
+    /// The HTTP status of the response.
+    public var statusCode: Int
+    /// The OpenAI error `type`.
+    public var type: String
+    /// The machine-readable `code`, when there is one.
+    public var code: String?
+    /// A human-readable message. Never contains a secret.
+    public var message: String
+    /// The request field at fault, when there is one.
+    public var param: String?
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
+    public var retryAfterSeconds: Int?
+
+    public init(
+        status: Int, type: String, code: String? = nil, message: String, param: String? = nil, retryAfterSeconds: Int? = nil
+    ) {
+        self.statusCode = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.param = param
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// 400: the request is malformed or a field is invalid.
+    public static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> Self {
+        .init(status: 400, type: "invalid_request_error", code: code, message: message, param: param)
+    }
+
+    /// 401: the same answer for a missing and a wrong key, so it gives no hint.
+    public static let unauthorized = Self(
+        status: 401, type: "invalid_request_error", code: "invalid_api_key",
+        message: "Missing or invalid API key. Send it as 'Authorization: Bearer <key>'."
+    )
+
+    /// 404: the model is neither a configured alias nor `provider/model` of a configured provider.
+    public static func modelNotFound(_ model: String) -> Self {
+        .init(
+            status: 404, type: "invalid_request_error", code: "model_not_found",
+            message: "The model '\(model)' does not exist or you do not have access to it. GET /v1/models lists the models you can use.",
+            param: "model"
+        )
+    }
+
+    /// 404: no route for the path.
+    public static let routeNotFound = Self(
+        status: 404, type: "invalid_request_error", code: "not_found", message: "No such route."
+    )
+
+    /// 413: the body exceeds the configured limit.
+    public static func bodyTooLarge(limit: Int) -> Self {
+        .init(
+            status: 413, type: "invalid_request_error", code: "request_too_large",
+            message: "The request body exceeds the limit of \(limit) bytes."
+        )
+    }
+
+    /// 500: an unexpected internal failure; the detail goes to the log, not to the client.
+    public static let internalError = Self(
+        status: 500, type: "server_error", code: "internal_error",
+        message: "The gateway failed to handle the request. The request id in X-Request-ID identifies it in the logs."
+    )
+}
+
+/// The encodable body of an error response.
+public struct ErrorBody: Codable, Sendable {
+    /// The `error` object.
+    public struct Detail: Codable, Sendable {
+        public var message: String
+        public var type: String
+        public var code: String?
+        public var param: String?
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(message, forKey: .message)
+            try container.encode(type, forKey: .type)
+            try container.encode(code, forKey: .code)
+            try container.encode(param, forKey: .param)
+        }
+    }
+
+    public var error: Detail
+
+    public init(_ error: GatewayError) {
+        self.error = Detail(message: error.message, type: error.type, code: error.code, param: error.param)
+    }
+}

@@ -1,0 +1,162 @@
+import SwitchboardCore
+import Yams
+
+/// What a YAML configuration file declares, read with every problem named by key path and line.
+struct ConfigFile {
+    /// Scalar settings by key path (`server.port`), as written.
+    var scalars: [String: String] = [:]
+    /// Providers in file order; secrets still as references.
+    var providers: [FileProvider] = []
+    var aliases: [ModelAlias] = []
+    var problems: [ConfigProblem] = []
+
+    /// A provider as the file declares it.
+    struct FileProvider {
+        var name: String
+        var kind: ProviderKind
+        var fields: [String: String]
+        var models: [String]?
+        var timeouts: [String: String]
+        var path: String
+    }
+
+    static let providerFields: Set = ["kind", "api_key", "base_url", "endpoint", "api_version", "models", "timeouts"]
+    static let timeoutFields: Set = ["connect_ms", "first_byte_ms", "idle_ms", "total_ms"]
+
+    /// Parses `text`; structural problems are collected in ``problems`` rather than thrown.
+    init(yaml text: String) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            problems.append(ConfigProblem(path: "(file)", reason: "not valid YAML: \(error)"))
+            return
+        }
+        guard let root else { return }
+        guard let mapping = root.mapping else {
+            problems.append(problem("(file)", root, "the top level must be a mapping of keys"))
+            return
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "providers": readProviders(value)
+            case "models": readAliases(value)
+            default: readScalars(value, path: key)
+            }
+        }
+    }
+
+    private mutating func readScalars(_ node: Node, path: String) {
+        if let mapping = node.mapping {
+            for (keyNode, value) in mapping { readScalars(value, path: path + "." + (keyNode.string ?? "")) }
+            return
+        }
+        guard let setting = Setting(rawValue: path) else {
+            problems.append(problem(path, node, "unknown key"))
+            return
+        }
+        guard let scalar = node.scalar else {
+            problems.append(problem(path, node, "must be a single value"))
+            return
+        }
+        scalars[setting.rawValue] = scalar.string
+    }
+
+    private mutating func readProviders(_ node: Node) {
+        guard let mapping = node.mapping else {
+            problems.append(problem("providers", node, "must be a mapping of provider names to settings"))
+            return
+        }
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            let path = "providers.\(name)"
+            guard Self.isValidName(name) else {
+                problems.append(problem(path, keyNode, "a provider name may use letters, digits, '-' and '_' only"))
+                continue
+            }
+            guard let fields = value.mapping else {
+                problems.append(problem(path, value, "must be a mapping with at least 'kind'"))
+                continue
+            }
+            var provider = FileProvider(name: name, kind: .mock, fields: [:], timeouts: [:], path: path)
+            for (fieldNode, fieldValue) in fields {
+                let field = fieldNode.string ?? ""
+                let fieldPath = "\(path).\(field)"
+                switch field {
+                case "models":
+                    guard let items = fieldValue.sequence?.compactMap(\.scalar?.string) else {
+                        problems.append(problem(fieldPath, fieldValue, "must be a list of model names"))
+                        continue
+                    }
+                    provider.models = items
+                case "timeouts":
+                    for (timeoutKey, timeoutValue) in fieldValue.mapping ?? [:] {
+                        let timeoutName = timeoutKey.string ?? ""
+                        guard Self.timeoutFields.contains(timeoutName), let scalar = timeoutValue.scalar else {
+                            problems.append(problem("\(fieldPath).\(timeoutName)", timeoutValue, "unknown key or not a number"))
+                            continue
+                        }
+                        provider.timeouts[timeoutName] = scalar.string
+                    }
+                case _ where Self.providerFields.contains(field):
+                    guard let scalar = fieldValue.scalar else {
+                        problems.append(problem(fieldPath, fieldValue, "must be a single value"))
+                        continue
+                    }
+                    provider.fields[field] = scalar.string
+                default:
+                    problems.append(problem(fieldPath, fieldNode, "unknown key; expected one of \(Self.providerFields.sorted().joined(separator: ", "))"))
+                }
+            }
+            guard let kindName = provider.fields["kind"] else {
+                problems.append(problem("\(path).kind", value, "is required (openai, azure-openai, anthropic or mock)"))
+                continue
+            }
+            guard let kind = ProviderKind(rawValue: kindName) else {
+                problems.append(problem("\(path).kind", value, "unknown kind '\(kindName)'; expected openai, azure-openai, anthropic or mock"))
+                continue
+            }
+            provider.kind = kind
+            providers.append(provider)
+        }
+    }
+
+    private mutating func readAliases(_ node: Node) {
+        guard let mapping = node.mapping else {
+            problems.append(problem("models", node, "must be a mapping of public model names to {provider, model}"))
+            return
+        }
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            let path = "models.\(name)"
+            var provider: String?
+            var model: String?
+            for (fieldNode, fieldValue) in value.mapping ?? [:] {
+                switch fieldNode.string {
+                case "provider": provider = fieldValue.scalar?.string
+                case "model": model = fieldValue.scalar?.string
+                default: problems.append(problem("\(path).\(fieldNode.string ?? "")", fieldNode, "unknown key; expected provider or model"))
+                }
+            }
+            guard let provider, !provider.isEmpty else {
+                problems.append(problem("\(path).provider", value, "is required"))
+                continue
+            }
+            guard let model, !model.isEmpty else {
+                problems.append(problem("\(path).model", value, "is required"))
+                continue
+            }
+            aliases.append(ModelAlias(name: name, provider: provider, upstreamModel: model))
+        }
+    }
+
+    private func problem(_ path: String, _ node: Node, _ reason: String) -> ConfigProblem {
+        let location = node.mark.map { " (line \($0.line))" } ?? ""
+        return ConfigProblem(path: path + location, reason: reason)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}

@@ -1,0 +1,135 @@
+import Configuration
+import Foundation
+import SwitchboardCore
+
+/// Resolves the gateway configuration with precedence flag > environment > file > default, reporting every
+/// problem at once with its key path.
+///
+/// The scalar settings are merged by swift-configuration (a `ConfigReader` over the flags, the environment
+/// mapped to `SWITCHBOARD_*` names, and the file). Providers come from the file and from the environment:
+/// `OPENAI_API_KEY` (+`OPENAI_BASE_URL`) defines or overrides provider `openai`, `ANTHROPIC_API_KEY`
+/// (+`ANTHROPIC_BASE_URL`) provider `anthropic`, and `AZURE_OPENAI_API_KEY` + `AZURE_OPENAI_ENDPOINT` +
+/// `AZURE_OPENAI_API_VERSION` provider `azure`.
+public struct ConfigLoader: Sendable {
+    /// Environment variables, usually the process's.
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads the configuration.
+    /// - Parameters:
+    ///   - filePath: the YAML file, or `nil` for none (`SWITCHBOARD_CONFIG` is read by the caller).
+    ///   - flags: command-line values by setting.
+    public func load(filePath: String?, flags: [Setting: String] = [:]) throws(ConfigurationError) -> GatewayConfiguration {
+        var file = ConfigFile(yaml: "")
+        if let filePath {
+            guard let text = try? String(contentsOfFile: filePath, encoding: .utf8) else {
+                throw ConfigurationError(problems: [ConfigProblem(path: filePath, reason: "cannot read the file")])
+            }
+            file = ConfigFile(yaml: text)
+        }
+        var problems = file.problems
+        var configuration = GatewayConfiguration()
+        let reader = makeReader(file: file, flags: flags)
+        var settings = SettingsReader(reader: reader, environment: environment, problems: [])
+        settings.apply(to: &configuration)
+        problems += settings.problems
+
+        var providers = configuration.providers
+        for declared in file.providers {
+            var resolver = ProviderResolver(environment: environment, defaults: configuration.timeouts)
+            let provider = resolver.resolve(declared)
+            problems += resolver.problems
+            if let provider {
+                providers.removeAll { $0.name == provider.name }
+                providers.append(provider)
+            }
+        }
+        problems += applyEnvironmentProviders(to: &providers)
+        configuration.providers = providers
+
+        for alias in file.aliases where !providers.contains(where: { $0.name == alias.provider }) {
+            problems.append(ConfigProblem(path: "models.\(alias.name).provider", reason: "no provider named '\(alias.provider)' is configured"))
+        }
+        configuration.aliases = file.aliases
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return configuration
+    }
+
+    private func makeReader(file: ConfigFile, flags: [Setting: String]) -> ConfigReader {
+        func values(_ pairs: [(String, String)]) -> [AbsoluteConfigKey: ConfigValue] {
+            Dictionary(pairs.map { key, value in
+                (AbsoluteConfigKey(key.split(separator: ".").map(String.init)),
+                 ConfigValue(.string(value), isSecret: Setting(rawValue: key)?.isSecret ?? false))
+            }, uniquingKeysWith: { _, last in last })
+        }
+        let environmentProvider = EnvironmentVariablesProvider(
+            environmentVariables: environment,
+            secretsSpecifier: .specific(Set(Setting.allCases.filter(\.isSecret).map(\.environmentVariable)))
+        ).mapKeys { key in
+            Setting(rawValue: key.components.joined(separator: ".")).map { AbsoluteConfigKey([$0.environmentVariable]) } ?? key
+        }
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: values(flags.map { ($0.key.rawValue, $0.value) })),
+            environmentProvider,
+            InMemoryProvider(name: "file", values: values(file.scalars.map { ($0.key, $0.value) })),
+        ])
+    }
+
+    /// Adds or overrides providers from the well-known provider environment variables.
+    private func applyEnvironmentProviders(to providers: inout [ProviderSettings]) -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        func upsert(_ name: String, kind: ProviderKind, update: (inout ProviderSettings) -> Void) {
+            if let index = providers.firstIndex(where: { $0.name == name }) {
+                update(&providers[index])
+            } else {
+                var provider = ProviderSettings(name: name, kind: kind)
+                update(&provider)
+                providers.append(provider)
+            }
+        }
+        if let key = nonEmpty("OPENAI_API_KEY") {
+            upsert("openai", kind: .openAI) { provider in
+                provider.apiKey = Secret(key)
+                if let base = nonEmpty("OPENAI_BASE_URL") { provider.baseURL = base }
+            }
+        }
+        if let key = nonEmpty("ANTHROPIC_API_KEY") {
+            upsert("anthropic", kind: .anthropic) { provider in
+                provider.apiKey = Secret(key)
+                if let base = nonEmpty("ANTHROPIC_BASE_URL") { provider.baseURL = base }
+            }
+        }
+        if let key = nonEmpty("AZURE_OPENAI_API_KEY") {
+            guard let endpoint = nonEmpty("AZURE_OPENAI_ENDPOINT") else {
+                return [ConfigProblem(path: "AZURE_OPENAI_ENDPOINT", reason: "is required when AZURE_OPENAI_API_KEY is set")]
+            }
+            upsert("azure", kind: .azureOpenAI) { provider in
+                provider.apiKey = Secret(key)
+                provider.endpoint = endpoint
+                provider.apiVersion = nonEmpty("AZURE_OPENAI_API_VERSION") ?? provider.apiVersion ?? "2024-10-21"
+            }
+        }
+        for variable in ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT"] {
+            if let url = nonEmpty(variable), !URLCheck.isHTTP(url) {
+                problems.append(ConfigProblem(path: variable, reason: "must be an http:// or https:// URL"))
+            }
+        }
+        return problems
+    }
+
+    private func nonEmpty(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+/// Checks URL settings.
+enum URLCheck {
+    static func isHTTP(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+}

@@ -1,0 +1,104 @@
+import SwitchboardCore
+
+/// A secret value (provider key, admin key) that never prints itself.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The secret itself; read it only where it is sent upstream or hashed.
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "[secret]" }
+    public var debugDescription: String { "[secret]" }
+}
+
+/// Everything the gateway runs with, resolved from flags, environment, file and defaults.
+public struct GatewayConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// How long in-flight requests and streams may run on after SIGTERM/SIGINT.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// Largest accepted request body.
+    public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Folder of the SQLite database.
+    public var dataDirectory: String = "./.switchboard"
+    /// The admin key when configured explicitly; otherwise one is generated at first start.
+    public var adminKey: Secret?
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel: String = "info"
+    /// Default upstream timeouts; a provider may override them.
+    public var timeouts = UpstreamTimeouts()
+    /// Configured providers, in declaration order (the built-in `mock` included).
+    public var providers: [ProviderSettings] = [ProviderSettings(name: "mock", kind: .mock)]
+    /// Public model names mapped to provider and upstream model.
+    public var aliases: [ModelAlias] = []
+
+    public init() {}
+
+    /// Whether `host` is a loopback address, where a generated admin key is acceptable.
+    public var bindsLoopbackOnly: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// One configured provider.
+public struct ProviderSettings: Sendable {
+    public var name: String
+    public var kind: ProviderKind
+    public var apiKey: Secret?
+    /// OpenAI-kind and Anthropic base URL; defaults per kind.
+    public var baseURL: String?
+    /// Azure resource endpoint, e.g. `https://my-resource.openai.azure.com`.
+    public var endpoint: String?
+    /// Azure `api-version` or Anthropic `anthropic-version`.
+    public var apiVersion: String?
+    /// Models listed in `GET /v1/models` as `name/model`.
+    public var models: [String]?
+    /// Per-provider timeout overrides.
+    public var timeouts: UpstreamTimeouts?
+
+    public init(name: String, kind: ProviderKind, apiKey: Secret? = nil, baseURL: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.apiKey = apiKey
+        self.baseURL = baseURL
+    }
+
+    /// Default base URL of each kind.
+    public static func defaultBaseURL(_ kind: ProviderKind) -> String? {
+        switch kind {
+        case .openAI: "https://api.openai.com/v1"
+        case .anthropic: "https://api.anthropic.com"
+        case .azureOpenAI, .mock: nil
+        }
+    }
+
+    /// Models advertised when the configuration lists none.
+    public static func defaultModels(_ kind: ProviderKind) -> [String] {
+        switch kind {
+        case .openAI: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini", "o4-mini"]
+        case .anthropic: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"]
+        case .azureOpenAI: []
+        case .mock: ["echo"]
+        }
+    }
+}
+
+/// One problem with the configuration: the exact key path (or variable/flag) and why.
+public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Thrown when the configuration has problems; lists all of them.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var problems: [ConfigProblem]
+    public init(problems: [ConfigProblem]) { self.problems = problems }
+    public var description: String {
+        "Invalid configuration (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
+            + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,35 @@
+/// The scalar settings, each with its key path in the file, its environment variable and its flag.
+/// One table, so that precedence, `--help` and `docs/configuration.md` all agree.
+public enum Setting: String, CaseIterable, Sendable {
+    case host = "server.host"
+    case port = "server.port"
+    case shutdownGrace = "server.shutdown_grace_seconds"
+    case maxBodyBytes = "server.max_body_bytes"
+    case dataDirectory = "storage.data_dir"
+    case adminKey = "admin.key"
+    case logLevel = "log.level"
+    case connectTimeout = "upstream.timeouts.connect_ms"
+    case firstByteTimeout = "upstream.timeouts.first_byte_ms"
+    case idleTimeout = "upstream.timeouts.idle_ms"
+    case totalTimeout = "upstream.timeouts.total_ms"
+
+    /// The environment variable that sets it.
+    public var environmentVariable: String {
+        switch self {
+        case .host: "SWITCHBOARD_HOST"
+        case .port: "SWITCHBOARD_PORT"
+        case .shutdownGrace: "SWITCHBOARD_SHUTDOWN_GRACE_SECONDS"
+        case .maxBodyBytes: "SWITCHBOARD_MAX_BODY_BYTES"
+        case .dataDirectory: "SWITCHBOARD_DATA_DIR"
+        case .adminKey: "SWITCHBOARD_ADMIN_KEY"
+        case .logLevel: "LOG_LEVEL"
+        case .connectTimeout: "SWITCHBOARD_UPSTREAM_CONNECT_TIMEOUT_MS"
+        case .firstByteTimeout: "SWITCHBOARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS"
+        case .idleTimeout: "SWITCHBOARD_UPSTREAM_IDLE_TIMEOUT_MS"
+        case .totalTimeout: "SWITCHBOARD_UPSTREAM_TOTAL_TIMEOUT_MS"
+        }
+    }
+
+    /// Whether the file must give it as a secret reference.
+    public var isSecret: Bool { self == .adminKey }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Configuration
+import SwitchboardCore
+
+/// Reads the scalar settings from the merged `ConfigReader` into a ``GatewayConfiguration``, collecting a
+/// problem for every value that does not parse.
+struct SettingsReader {
+    let reader: ConfigReader
+    let environment: [String: String]
+    var problems: [ConfigProblem]
+
+    mutating func apply(to configuration: inout GatewayConfiguration) {
+        if let host = string(.host) { configuration.host = host }
+        if let port = integer(.port, in: 0...65535) { configuration.port = port }
+        if let grace = integer(.shutdownGrace, in: 0...3600) { configuration.shutdownGrace = .seconds(grace) }
+        if let bytes = integer(.maxBodyBytes, in: 1024...(1 << 30)) { configuration.maxBodyBytes = bytes }
+        if let directory = string(.dataDirectory) { configuration.dataDirectory = directory }
+        if let level = string(.logLevel) {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            if levels.contains(level.lowercased()) {
+                configuration.logLevel = level.lowercased()
+            } else {
+                report(.logLevel, "must be one of \(levels.joined(separator: ", "))")
+            }
+        }
+        if let admin = string(.adminKey, isSecret: true) {
+            // The variable holds the key itself; the file must reference it.
+            if environment[Setting.adminKey.environmentVariable] == admin {
+                configuration.adminKey = validatedAdminKey(admin)
+            } else {
+                var resolver = SecretReference(environment: environment)
+                if let resolved = resolver.resolve(admin, path: Setting.adminKey.rawValue) {
+                    configuration.adminKey = validatedAdminKey(resolved.value)
+                }
+                problems += resolver.problems
+            }
+        }
+        var timeouts = configuration.timeouts
+        if let value = integer(.connectTimeout, in: 1...600_000) { timeouts.connect = .milliseconds(value) }
+        if let value = integer(.firstByteTimeout, in: 1...3_600_000) { timeouts.firstByte = .milliseconds(value) }
+        if let value = integer(.idleTimeout, in: 1...3_600_000) { timeouts.idle = .milliseconds(value) }
+        if let value = integer(.totalTimeout, in: 1...86_400_000) { timeouts.total = .milliseconds(value) }
+        configuration.timeouts = timeouts
+    }
+
+    private mutating func validatedAdminKey(_ key: String) -> Secret? {
+        guard key.count >= 16 else {
+            report(.adminKey, "must be at least 16 characters")
+            return nil
+        }
+        return Secret(key)
+    }
+
+    private func string(_ setting: Setting, isSecret: Bool = false) -> String? {
+        reader.string(forKey: ConfigKey(setting.rawValue.split(separator: ".").map(String.init)), isSecret: isSecret)
+    }
+
+    private mutating func integer(_ setting: Setting, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(setting) else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            report(setting, "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func report(_ setting: Setting, _ reason: String) {
+        problems.append(ConfigProblem(path: "\(setting.rawValue) (\(setting.environmentVariable))", reason: reason))
+    }
+}

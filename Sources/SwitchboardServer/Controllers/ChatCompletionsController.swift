@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import SwitchboardCore
+
+/// `POST /v1/chat/completions`: decode, resolve the model, call the provider, answer in the OpenAI format
+/// (a JSON body, or Server-Sent Events ending in `data: [DONE]`).
+struct ChatCompletionsController {
+    typealias Context = GatewayRequestContext
+    let catalog: ModelCatalog
+    let maxBodyBytes: Int
+
+    var endpoints: RouteCollection<Context> {
+        RouteCollection(context: Context.self).post("chat/completions", use: complete)
+    }
+
+    @Sendable func complete(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let chat = try await decode(&request)
+        let model = try catalog.resolve(chat.typed.model)
+        let call = ProviderCall(request: chat, upstreamModel: model.upstreamModel, requestID: context.requestID)
+        var headers: HTTPFields = [
+            .init("x-switchboard-provider")!: model.provider.name,
+            .init("x-switchboard-model")!: model.upstreamModel,
+        ]
+        guard chat.typed.stream == true else {
+            let completion = try await model.provider.complete(call)
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: completion.body))
+        }
+        let stream = try await model.provider.stream(call)
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[.init("X-Accel-Buffering")!] = "no"
+        let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
+        return Response(status: .ok, headers: headers, body: .init { [request] writer in
+            // A client that hangs up cancels this task, and with it the upstream read.
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await relay.forward(stream, to: &writer)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// Reads the body within the size limit and decodes it.
+    private func decode(_ request: inout Request) async throws -> ChatRequest {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
+        }
+        return try ChatRequest.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
+    }
+}
+
+/// Writes a provider stream as Server-Sent Events, one write (and flush) per chunk as it arrives.
+struct StreamRelay: Sendable {
+    let wantsUsage: Bool
+    let logger: Logger
+
+    static let done = ByteBuffer(string: "data: [DONE]\n\n")
+
+    /// Forwards every chunk, then `[DONE]`. A failure after the first byte ends the stream with an
+    /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
+    func forward(_ stream: CompletionStream, to writer: inout any ResponseBodyWriter) async throws {
+        do {
+            for try await part in stream {
+                if part.isUsageOnly && !wantsUsage { continue }
+                try await writer.write(Self.event(part.payload))
+            }
+            try await writer.write(Self.done)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            let gatewayError = OpenAIErrorMiddleware.map(error)
+            logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
+            try await writer.write(Self.event(gatewayError.jsonBody))
+        }
+    }
+
+    static func event(_ payload: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(payload.readableBytes + 8)
+        buffer.writeString("data: ")
+        buffer.writeImmutableBuffer(payload)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}

@@ -1,0 +1,20 @@
+import Hummingbird
+
+/// Who is calling.
+public enum CallerIdentity: Sendable, Equatable {
+    /// The operator, authenticated by the admin key.
+    case admin
+}
+
+/// Per-request state: the request id and the authenticated caller.
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The request id: the client's valid `X-Request-ID`, or a generated one.
+    public var requestID: String = ""
+    /// Set by the authentication middleware.
+    public var identity: CallerIdentity?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,85 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardStorage
+
+/// Runs the gateway process: opens the database, settles the admin key, serves until SIGTERM/SIGINT, then
+/// drains in-flight requests and streams for up to the configured grace period.
+public struct GatewayServer: Sendable {
+    public let configuration: GatewayConfiguration
+    public let logger: Logger
+    /// Where the start-up banner goes (stdout in the executable).
+    public let print: @Sendable (String) -> Void
+
+    public init(configuration: GatewayConfiguration, logger: Logger, print: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.logger = logger
+        self.print = print
+    }
+
+    public func run() async throws {
+        let database = try SQLiteDatabase(directory: configuration.dataDirectory)
+        let admin = try await AdminKeyBootstrap.resolve(configuration: configuration, store: SQLiteAdminKeyStore(database: database))
+        let client = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
+        let dependencies = GatewayDependencies(
+            configuration: configuration, adminKeyHash: admin.hash, httpClient: client, database: database, logger: logger
+        )
+        let configuration = configuration
+        let print = print
+        let app = buildApplication(dependencies) { port in
+            print(StartupBanner(configuration: configuration, port: port, generatedAdminKey: admin.generatedKey).text)
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: HTTPClientService(client: client)), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}
+
+/// The text printed once the server listens: where it is, which providers are on, and how to call it.
+struct StartupBanner {
+    let configuration: GatewayConfiguration
+    let port: Int
+    let generatedAdminKey: String?
+
+    var text: String {
+        let base = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+        let key = generatedAdminKey ?? "$SWITCHBOARD_ADMIN_KEY"
+        var lines = [
+            "Switchboard \(SwitchboardVersion.current) listening on \(base)",
+            "Providers: \(configuration.providers.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))",
+            "Database: \(configuration.dataDirectory)/switchboard.sqlite",
+        ]
+        if let generatedAdminKey {
+            lines += ["", "Admin key (shown only this once; only its SHA-256 hash is stored):", "  \(generatedAdminKey)"]
+        } else {
+            lines += ["", "Admin key: the configured SWITCHBOARD_ADMIN_KEY, or the one printed at first start."]
+        }
+        lines += [
+            "",
+            "Try it:",
+            "  curl \(base)/v1/chat/completions \\",
+            "    -H \"Authorization: Bearer \(key)\" -H \"Content-Type: application/json\" \\",
+            "    -d '{\"model\":\"mock/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from Switchboard\"}]}'",
+            "",
+            "OpenAI SDK (Python):",
+            "  from openai import OpenAI",
+            "  client = OpenAI(base_url=\"\(base)/v1\", api_key=\"\(key)\")",
+            "  reply = client.chat.completions.create(model=\"mock/echo\", messages=[{\"role\": \"user\", \"content\": \"Hello\"}])",
+            "  print(reply.choices[0].message.content)",
+            "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The version this build reports.
+public enum SwitchboardVersion {
+    public static let current = "0.1.0"
+}

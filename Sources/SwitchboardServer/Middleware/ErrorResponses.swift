@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import SwitchboardCore
+
+extension GatewayError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .init(code: statusCode) }
+
+    public var headers: HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if let retryAfterSeconds { fields[.retryAfter] = String(retryAfterSeconds) }
+        return fields
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: jsonBody))
+    }
+
+    /// The OpenAI-shaped JSON body.
+    public var jsonBody: ByteBuffer {
+        guard let data = try? JSONEncoder().encode(ErrorBody(self)) else {
+            return ByteBuffer(string: #"{"error":{"message":"error","type":"server_error","code":null,"param":null}}"#)
+        }
+        return ByteBuffer(data: data)
+    }
+}
+
+/// Renders every error a handler throws in the OpenAI error shape, so no client ever sees an empty 500.
+/// Unexpected errors are logged with the request id and answered with a generic 500.
+struct OpenAIErrorMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let gatewayError = Self.map(error)
+            if gatewayError.statusCode >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "status": "\(gatewayError.statusCode)"])
+            }
+            return try gatewayError.response(from: request, context: context)
+        }
+    }
+
+    /// Maps any error to the ``GatewayError`` a client sees.
+    static func map(_ error: any Error) -> GatewayError {
+        switch error {
+        case let error as GatewayError: return error
+        case let error as UpstreamError: return error.gatewayError
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return .init(status: 413, type: "invalid_request_error", code: "request_too_large", message: "The request body is too large.")
+            case .notFound: return .routeNotFound
+            case .methodNotAllowed: return .init(status: 405, type: "invalid_request_error", code: "method_not_allowed", message: "Method not allowed on this route.")
+            default:
+                let status = Int(error.status.code)
+                return .init(status: status, type: status < 500 ? "invalid_request_error" : "server_error",
+                             message: error.body ?? error.status.reasonPhrase)
+            }
+        default: return .internalError
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import SwitchboardCore
+
+/// A fake model provider speaking the OpenAI (`POST /v1/chat/completions`) and Anthropic (`POST /v1/messages`)
+/// wire formats, streaming and not, with realistic bodies and usage, and per-request faults (``MockFault``).
+/// Runs as `switchboard mock-upstream` and in-process in tests, where its ``recorder`` tells what it saw.
+public struct MockUpstream: Sendable {
+    public let recorder: MockUpstreamRecorder
+
+    public init(recorder: MockUpstreamRecorder = MockUpstreamRecorder()) {
+        self.recorder = recorder
+    }
+
+    /// The mock's HTTP application.
+    public func application(host: String = "127.0.0.1", port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"), logger: logger)
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("v1/chat/completions") { request, _ in try await handle(request, format: OpenAIMockFormat()) }
+        router.post("v1/messages") { request, _ in try await handle(request, format: AnthropicMockFormat()) }
+        router.post("openai/deployments/:deployment/chat/completions") { request, _ in
+            try await handle(request, format: OpenAIMockFormat())
+        }
+        router.get("health") { _, _ in "ok" }
+        return router
+    }
+
+    private struct Dropped: Error {}
+
+    private func handle(_ request: Request, format: some MockWireFormat) async throws -> Response {
+        await recorder.recordRequest(path: request.uri.path)
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
+        let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .object([:])
+        let (model, modelFault) = MockFault.split(model: json["model"]?.stringValue ?? "mock-model")
+        let fault = request.headers[HTTPField.Name("x-mock-fault")!].map(MockFault.init(spec:)) ?? modelFault ?? MockFault()
+
+        if fault.hang || fault.headersDelayMilliseconds > 0 {
+            try await untilClientLeaves(request) {
+                try await Task.sleep(for: fault.hang ? .seconds(86_400) : .milliseconds(fault.headersDelayMilliseconds))
+            }
+        }
+        if let status = fault.status {
+            var headers: HTTPFields = [.contentType: "application/json"]
+            if let retryAfter = fault.retryAfter { headers[.retryAfter] = retryAfter }
+            if let millis = fault.retryAfterMilliseconds { headers[HTTPField.Name("retry-after-ms")!] = millis }
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: format.errorBody(status: status)))
+        }
+        let answer = format.answer(to: json)
+        let id = "mock-\(UUID().uuidString.prefix(8).lowercased())"
+        guard json["stream"] == .bool(true) else {
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: format.completion(answer, id: id, model: model)))
+        }
+        let events = format.streamEvents(answer, id: id, model: model, includeUsage: json["stream_options"]?["include_usage"] == .bool(true))
+        let recorder = recorder
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init { [request] writer in
+            do {
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    for (index, event) in events.enumerated() {
+                        if let limit = fault.dropAfterChunks, index >= limit { throw Dropped() }
+                        if fault.chunkDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.chunkDelayMilliseconds)) }
+                        try await writer.write(event)
+                    }
+                }
+                try await writer.finish(nil)
+            } catch {
+                if !(error is Dropped) { await recorder.recordDisconnect() }
+                throw error
+            }
+        })
+    }
+
+    /// Runs `operation`, recording a disconnect and rethrowing when the client goes away meanwhile.
+    private func untilClientLeaves(_ request: Request, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await request.body.consumeWithCancellationOnInboundClose { _ in try await operation() }
+        } catch {
+            await recorder.recordDisconnect()
+            throw error
+        }
+    }
+}
+
+/// One wire format the mock speaks.
+protocol MockWireFormat: Sendable {
+    func answer(to request: JSONValue) -> MockAnswer
+    func completion(_ answer: MockAnswer, id: String, model: String) -> ByteBuffer
+    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [ByteBuffer]
+    func errorBody(status: Int) -> ByteBuffer
+}
+
+extension MockWireFormat {
+    func encode(_ value: JSONValue) -> ByteBuffer {
+        ByteBuffer(data: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8))
+    }
+
+    func sse(_ value: JSONValue, event: String? = nil) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        if let event { buffer.writeString("event: \(event)\n") }
+        buffer.writeString("data: ")
+        buffer.writeImmutableBuffer(encode(value))
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    /// Splits JSON argument text in two, as providers stream it in fragments.
+    func halves(_ text: String) -> [String] {
+        let middle = text.index(text.startIndex, offsetBy: text.count / 2)
+        return [String(text[..<middle]), String(text[middle...])]
+    }
+}

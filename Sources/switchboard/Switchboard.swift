@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardServer
+
+/// The `switchboard` command: an OpenAI-compatible LLM gateway.
+@main
+struct Switchboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "An OpenAI-compatible LLM gateway: keys, limits, budgets, failover and accounting in front of model providers.",
+        subcommands: [Serve.self, CheckConfig.self, MockUpstreamCommand.self, Version.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Flags shared by commands that read the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file (env SWITCHBOARD_CONFIG). Optional.")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on (env SWITCHBOARD_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (env SWITCHBOARD_PORT; default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Folder of the SQLite database (env SWITCHBOARD_DATA_DIR; default ./.switchboard).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    /// The configuration file: the flag, else `SWITCHBOARD_CONFIG`.
+    var configPath: String? {
+        config ?? ProcessInfo.processInfo.environment["SWITCHBOARD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    var flags: [Setting: String] {
+        var flags: [Setting: String] = [:]
+        flags[.host] = host
+        flags[.port] = port.map(String.init)
+        flags[.dataDirectory] = dataDirectory
+        flags[.logLevel] = logLevel
+        return flags
+    }
+
+    /// Loads the configuration or prints every problem and exits non-zero.
+    func load() throws -> GatewayConfiguration {
+        do {
+            return try ConfigLoader().load(filePath: configPath, flags: flags)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway (the default command). Precedence: flag > environment > file > default."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "switchboard")
+        do {
+            try await GatewayServer(configuration: configuration, logger: logger) { text in
+                FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            }.run()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file (with the current environment); print every problem with its key path, exit 1 if any."
+    )
+
+    @Argument(help: "The YAML file to check.")
+    var file: String
+
+    func run() async throws {
+        do {
+            let configuration = try ConfigLoader().load(filePath: file)
+            print("OK: \(file) is valid (\(configuration.providers.count) providers, \(configuration.aliases.count) model aliases).")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct MockUpstreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-upstream",
+        abstract: "Serve a fake OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) upstream with injectable faults.",
+        discussion: """
+            Faults per request, by header 'x-mock-fault' or a model suffix 'model@spec' (comma-separated):
+              status=N  retry-after=S  retry-after-ms=MS  headers-delay-ms=MS  chunk-delay-ms=MS  drop-after=N  hang
+            """
+    )
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on.")
+    var port = 9090
+
+    func run() async throws {
+        var logger = Logger(label: "mock-upstream")
+        logger.logLevel = .warning
+        let app = MockUpstream().application(host: host, port: port, logger: logger)
+        print("mock upstream listening on http://\(host):\(port)")
+        try await app.runService()
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    func run() { print("switchboard \(SwitchboardVersion.current)") }
+}

@@ -39,9 +39,8 @@ public struct ChatRequest: Sendable {
         if request.model.isEmpty { throw .invalidRequest("'model' must not be empty.", param: "model") }
         if request.messages.isEmpty { throw .invalidRequest("'messages' must contain at least one message.", param: "messages") }
         for (index, message) in request.messages.enumerated() where message.role == .tool && message.toolCallID == nil {
-            throw .invalidRequest(
-                "A tool message needs 'tool_call_id'.", param: "messages[\(index)].tool_call_id"
-            )
+            let field = "messages[\(index)].tool_call_id"
+            throw .invalidRequest("Missing required field '\(field)': a tool message answers a tool call.", param: field)
         }
         if let n = request.n, n < 1 { throw .invalidRequest("'n' must be at least 1.", param: "n") }
         if let cap = request.outputTokenCap, cap < 1 {

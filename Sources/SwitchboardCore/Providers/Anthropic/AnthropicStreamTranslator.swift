@@ -121,7 +121,9 @@ public struct AnthropicStreamTranslator: Sendable {
         }
     }
 
-    private func chunk(_ delta: ChatCompletionChunk.Delta, finishReason: String? = nil) throws(UpstreamError) -> ChatCompletionChunk {
+    private func chunk(
+        _ delta: ChatCompletionChunk.Delta, finishReason: String? = nil
+    ) throws(UpstreamError) -> ChatCompletionChunk {
         ChatCompletionChunk(
             id: try messageID(), created: created, model: model,
             choices: [ChatCompletionChunk.Choice(delta: delta, finishReason: finishReason)]

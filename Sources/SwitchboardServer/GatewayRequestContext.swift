@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Who is calling.
 public enum CallerIdentity: Sendable, Equatable {
@@ -13,8 +14,11 @@ public struct GatewayRequestContext: RequestContext {
     public var requestID: String = ""
     /// Set by the authentication middleware.
     public var identity: CallerIdentity?
+    /// The client's connection, to notice a hang-up before any response byte is written.
+    public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 }

@@ -39,6 +39,8 @@ struct ConfigFile {
         }
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
+            // A section left empty (every entry commented out) sets nothing.
+            if Self.isNull(value), key == "providers" || key == "models" { continue }
             switch key {
             case "providers": readProviders(value)
             case "models": readAliases(value)
@@ -52,8 +54,14 @@ struct ConfigFile {
             for (keyNode, value) in mapping { readScalars(value, path: path + "." + (keyNode.string ?? "")) }
             return
         }
+        // A settings section left empty (`server:` with every key commented out) sets nothing.
+        if Self.isNull(node), Self.isSection(path) { return }
         guard let setting = Setting(rawValue: path) else {
             problems.append(problem(path, node, "unknown key"))
+            return
+        }
+        guard !Self.isNull(node) else {
+            problems.append(problem(path, node, "has no value; remove the key to use the default"))
             return
         }
         guard let scalar = node.scalar else {
@@ -85,13 +93,18 @@ struct ConfigFile {
                 let fieldPath = "\(path).\(field)"
                 switch field {
                 case "models":
-                    guard let items = fieldValue.sequence?.compactMap(\.scalar?.string) else {
+                    guard let items = fieldValue.sequence?.map(\.scalar?.string), !items.contains(nil) else {
                         problems.append(problem(fieldPath, fieldValue, "must be a list of model names"))
                         continue
                     }
-                    provider.models = items
+                    provider.models = items.compactMap { $0 }
                 case "timeouts":
-                    for (timeoutKey, timeoutValue) in fieldValue.mapping ?? [:] {
+                    guard let timeouts = fieldValue.mapping else {
+                        let names = Self.timeoutFields.sorted().joined(separator: ", ")
+                        problems.append(problem(fieldPath, fieldValue, "must be a mapping of \(names)"))
+                        continue
+                    }
+                    for (timeoutKey, timeoutValue) in timeouts {
                         let timeoutName = timeoutKey.string ?? ""
                         guard Self.timeoutFields.contains(timeoutName), let scalar = timeoutValue.scalar else {
                             problems.append(problem("\(fieldPath).\(timeoutName)", timeoutValue, "unknown key or not a number"))
@@ -154,6 +167,15 @@ struct ConfigFile {
     private func problem(_ path: String, _ node: Node, _ reason: String) -> ConfigProblem {
         let location = node.mark.map { " (line \($0.line))" } ?? ""
         return ConfigProblem(path: path + location, reason: reason)
+    }
+
+    /// Whether `path` is a section holding settings (`server`, `upstream.timeouts`) rather than a setting.
+    static func isSection(_ path: String) -> Bool {
+        Setting.allCases.contains { $0.rawValue.hasPrefix(path + ".") }
+    }
+
+    static func isNull(_ node: Node) -> Bool {
+        node.scalar != nil && node.tag.rawValue == Tag.Name.null.rawValue
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -65,8 +65,9 @@ public struct ConfigLoader: Sendable {
                  ConfigValue(.string(value), isSecret: Setting(rawValue: key)?.isSecret ?? false))
             }, uniquingKeysWith: { _, last in last })
         }
+        // An empty variable counts as unset, as for the provider variables and SWITCHBOARD_CONFIG.
         let environmentProvider = EnvironmentVariablesProvider(
-            environmentVariables: environment,
+            environmentVariables: environment.filter { !$0.value.isEmpty },
             secretsSpecifier: .specific(Set(Setting.allCases.filter(\.isSecret).map(\.environmentVariable)))
         ).mapKeys { key in
             Setting(rawValue: key.components.joined(separator: ".")).map { AbsoluteConfigKey([$0.environmentVariable]) } ?? key
@@ -103,13 +104,19 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let key = nonEmpty("AZURE_OPENAI_API_KEY") {
-            guard let endpoint = nonEmpty("AZURE_OPENAI_ENDPOINT") else {
-                return [ConfigProblem(path: "AZURE_OPENAI_ENDPOINT", reason: "is required when AZURE_OPENAI_API_KEY is set")]
-            }
-            upsert("azure", kind: .azureOpenAI) { provider in
-                provider.apiKey = Secret(key)
-                provider.endpoint = endpoint
-                provider.apiVersion = nonEmpty("AZURE_OPENAI_API_VERSION") ?? provider.apiVersion ?? "2024-10-21"
+            // A file provider named `azure` may supply the endpoint the variable leaves out.
+            if let endpoint = nonEmpty("AZURE_OPENAI_ENDPOINT") ?? providers.first(where: { $0.name == "azure" })?.endpoint {
+                upsert("azure", kind: .azureOpenAI) { provider in
+                    provider.apiKey = Secret(key)
+                    provider.endpoint = endpoint
+                    provider.apiVersion = nonEmpty("AZURE_OPENAI_API_VERSION") ?? provider.apiVersion ?? "2024-10-21"
+                }
+            } else {
+                // Keep going: the URL checks below must still be reported with this problem.
+                problems.append(ConfigProblem(
+                    path: "AZURE_OPENAI_ENDPOINT",
+                    reason: "is required when AZURE_OPENAI_API_KEY is set and no provider 'azure' in the file has an endpoint"
+                ))
             }
         }
         for variable in ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT"] {

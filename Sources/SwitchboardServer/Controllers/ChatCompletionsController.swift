@@ -31,16 +31,29 @@ struct ChatCompletionsController {
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: completion.body))
         }
-        let stream = try await model.provider.stream(call)
+        let provider = model.provider
+        let hangUp = ClientHangUp(watching: request)
+        let stream: CompletionStream
+        do {
+            stream = try await hangUp.cancelling { try await provider.stream(call) }
+        } catch {
+            await hangUp.release()
+            throw error
+        }
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Accel-Buffering")!] = "no"
         let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
-        return Response(status: .ok, headers: headers, body: .init { [request] writer in
-            // A client that hangs up cancels this task, and with it the upstream read.
-            try await request.body.consumeWithCancellationOnInboundClose { _ in
-                try await relay.forward(stream, to: &writer)
+        return Response(status: .ok, headers: headers, body: .init { writer in
+            // A client that hangs up cancels the relay, and with it the upstream read.
+            let transfer = UnsafeWriterTransfer(writer)
+            do {
+                try await hangUp.cancelling { try await relay.forward(stream, to: transfer) }
+            } catch {
+                await hangUp.release()
+                throw error
             }
+            await hangUp.release()
             try await writer.finish(nil)
         })
     }
@@ -69,7 +82,8 @@ struct StreamRelay: Sendable {
 
     /// Forwards every chunk, then `[DONE]`. A failure after the first byte ends the stream with an
     /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
-    func forward(_ stream: CompletionStream, to writer: inout any ResponseBodyWriter) async throws {
+    func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer) async throws {
+        var writer = transfer.writer
         do {
             for try await part in stream {
                 if part.isUsageOnly && !wantsUsage { continue }
@@ -93,4 +107,11 @@ struct StreamRelay: Sendable {
         buffer.writeString("\n\n")
         return buffer
     }
+}
+
+/// Carries the response body writer into the child task that relays the stream. The writer is used by that
+/// one task only while the parent awaits it, hence the unchecked sendability.
+final class UnsafeWriterTransfer: @unchecked Sendable {
+    var writer: any ResponseBodyWriter
+    init(_ writer: any ResponseBodyWriter) { self.writer = writer }
 }

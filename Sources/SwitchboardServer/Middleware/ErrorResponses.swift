@@ -21,7 +21,9 @@ extension GatewayError: HTTPResponseError {
 
     /// The OpenAI-shaped JSON body.
     public var jsonBody: ByteBuffer {
-        guard let data = try? JSONEncoder().encode(ErrorBody(self)) else {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(ErrorBody(self)) else {
             return ByteBuffer(string: #"{"error":{"message":"error","type":"server_error","code":null,"param":null}}"#)
         }
         return ByteBuffer(data: data)

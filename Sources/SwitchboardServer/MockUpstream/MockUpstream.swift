@@ -16,9 +16,16 @@ public struct MockUpstream: Sendable {
         self.recorder = recorder
     }
 
-    /// The mock's HTTP application.
-    public func application(host: String = "127.0.0.1", port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"), logger: logger)
+    /// The mock's HTTP application; `onServerRunning` receives the bound port (useful with port 0).
+    public func application(
+        host: String = "127.0.0.1", port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
     }
 
     func router() -> Router<BasicRequestContext> {
@@ -39,6 +46,7 @@ public struct MockUpstream: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
         let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .object([:])
+        await recorder.recordBody(json)
         let (model, modelFault) = MockFault.split(model: json["model"]?.stringValue ?? "mock-model")
         let fault = request.headers[HTTPField.Name("x-mock-fault")!].map(MockFault.init(spec:)) ?? modelFault ?? MockFault()
 

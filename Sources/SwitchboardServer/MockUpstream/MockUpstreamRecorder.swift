@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 /// What the mock upstream saw, so tests can assert the number of upstream attempts and that a client
 /// hang-up reached the upstream. Waiting is event-driven: no polling, no sleeps.
 public actor MockUpstreamRecorder {
@@ -5,6 +7,8 @@ public actor MockUpstreamRecorder {
     public private(set) var requests: [String: Int] = [:]
     /// Responses whose client went away before the response finished.
     public private(set) var disconnects = 0
+    /// The body of the latest request, as the upstream received it.
+    public private(set) var lastBody: JSONValue?
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     public init() {}
@@ -13,6 +17,8 @@ public actor MockUpstreamRecorder {
     public var totalRequests: Int { requests.values.reduce(0, +) }
 
     func recordRequest(path: String) { requests[path, default: 0] += 1 }
+
+    func recordBody(_ body: JSONValue) { lastBody = body }
 
     func recordDisconnect() {
         disconnects += 1

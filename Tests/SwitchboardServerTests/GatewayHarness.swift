@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import ServiceLifecycle
+import SwitchboardCore
+@testable import SwitchboardServer
+import Testing
+
+/// A readiness check with a fixed answer.
+struct FixedReadiness: ReadinessCheck {
+    var healthy = true
+    struct Down: Error {}
+    func ping() async throws { if !healthy { throw Down() } }
+}
+
+/// An in-process mock upstream and a gateway in front of it, both on ephemeral loopback ports.
+/// Providers: `mock` (built in), `openai`, `anthropic` and `azure` pointing at the mock upstream.
+struct GatewayHarness: Sendable {
+    static let adminKey = "sk-sb-admin-test-key-0123456789"
+
+    let gatewayURL: String
+    let recorder: MockUpstreamRecorder
+    let client: HTTPClient
+    let gatewayGroup: ServiceGroup
+    /// Finishes when the gateway's service group has returned.
+    let gatewayStopped: AsyncStream<Void>
+
+    /// Returns once the gateway has shut down.
+    func waitUntilStopped() async {
+        for await _ in gatewayStopped {}
+    }
+
+    /// Runs `body` against a fresh gateway; `configure` adjusts the configuration (given the mock's base URL).
+    static func run(
+        configure: @Sendable (inout GatewayConfiguration, String) -> Void = { _, _ in },
+        readiness: FixedReadiness = FixedReadiness(),
+        _ body: @Sendable (GatewayHarness) async throws -> Void
+    ) async throws {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let recorder = MockUpstreamRecorder()
+        let (mockPorts, mockPort) = AsyncStream<Int>.makeStream()
+        let mock = MockUpstream(recorder: recorder).application(port: 0, logger: logger) { mockPort.yield($0) }
+        let mockGroup = ServiceGroup(services: [mock], logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await mockGroup.run() }
+            var ports = mockPorts.makeAsyncIterator()
+            let upstream = "http://127.0.0.1:\(try #require(await ports.next()))"
+
+            var configuration = GatewayConfiguration()
+            configuration.port = 0
+            configuration.providers += [
+                ProviderSettings(name: "openai", kind: .openAI, apiKey: Secret("sk-test-openai-upstream-key-000000000000"), baseURL: "\(upstream)/v1"),
+                ProviderSettings(name: "anthropic", kind: .anthropic, apiKey: Secret("sk-ant-test-upstream-key-0000000000000"), baseURL: upstream),
+                {
+                    var azure = ProviderSettings(name: "azure", kind: .azureOpenAI, apiKey: Secret("azure-test-upstream-key-00000000000000"))
+                    azure.endpoint = upstream
+                    azure.apiVersion = "2024-10-21"
+                    return azure
+                }(),
+            ]
+            configure(&configuration, upstream)
+
+            let upstreamClient = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
+            let (gatewayPorts, gatewayPort) = AsyncStream<Int>.makeStream()
+            let app = buildApplication(GatewayDependencies(
+                configuration: configuration, adminKeyHash: SecretHash.sha256Hex(adminKey), httpClient: upstreamClient,
+                database: readiness, logger: logger
+            )) { gatewayPort.yield($0) }
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [.init(service: HTTPClientService(client: upstreamClient)), .init(service: app)], logger: logger
+            )
+            groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+            let gatewayGroup = ServiceGroup(configuration: groupConfiguration)
+            let (gatewayStopped, stoppedSignal) = AsyncStream<Void>.makeStream()
+            tasks.addTask {
+                defer { stoppedSignal.finish() }
+                try await gatewayGroup.run()
+            }
+            var gatewayIterator = gatewayPorts.makeAsyncIterator()
+            let port = try #require(await gatewayIterator.next())
+
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let harness = GatewayHarness(gatewayURL: "http://127.0.0.1:\(port)", recorder: recorder, client: client, gatewayGroup: gatewayGroup,
+                                         gatewayStopped: gatewayStopped)
+            do {
+                try await body(harness)
+            } catch {
+                try? await client.shutdown()
+                await gatewayGroup.triggerGracefulShutdown()
+                await mockGroup.triggerGracefulShutdown()
+                throw error
+            }
+            try await client.shutdown()
+            await gatewayGroup.triggerGracefulShutdown()
+            await mockGroup.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// A buffered response.
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+        var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) }
+    }
+
+    /// Sends a request with the admin key unless `headers` says otherwise.
+    func send(
+        _ path: String, method: HTTPMethod = .POST, body: String? = nil, headers: [(String, String)]? = nil
+    ) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: gatewayURL + path)
+        request.method = method
+        for (name, value) in headers ?? [("authorization", "Bearer \(Self.adminKey)")] {
+            request.headers.add(name: name, value: value)
+        }
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        return try await client.execute(request, timeout: .seconds(30))
+    }
+
+    /// Sends a request and reads the whole body.
+    func call(_ path: String, method: HTTPMethod = .POST, body: String? = nil, headers: [(String, String)]? = nil) async throws -> Reply {
+        let response = try await send(path, method: method, body: body, headers: headers)
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    /// A chat request body for `model` asking `prompt`, with extra top-level JSON fields.
+    static func chat(_ model: String, _ prompt: String = "Hello from the test", stream: Bool = false, extra: String = "") -> String {
+        #"{"model":"\#(model)","stream":\#(stream),"messages":[{"role":"user","content":"\#(prompt)"}]\#(extra.isEmpty ? "" : "," + extra)}"#
+    }
+
+    /// The `data:` payloads of an SSE body, in order.
+    static func events(_ body: String) -> [String] {
+        body.components(separatedBy: "\n\n").compactMap { event in
+            event.hasPrefix("data: ") ? String(event.dropFirst(6)) : nil
+        }
+    }
+
+    /// Joins the content deltas of OpenAI chunks.
+    static func content(ofChunks events: [String]) -> String {
+        events.compactMap { event -> String? in
+            guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(event.utf8)) else { return nil }
+            return json["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue
+        }.joined()
+    }
+}
+
+/// Fails the test instead of hanging when `operation` does not finish in time. A guard, not synchronisation.
+func withTimeLimit<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let value = try await group.next() ?? nil else {
+            Issue.record("operation did not finish within \(limit)")
+            throw CancellationError()
+        }
+        return value
+    }
+}

@@ -54,7 +54,8 @@ extension ConfigurationTests {
                 _ = try await AdminKeyBootstrap.resolve(configuration: Self.configuration(host: host), store: store)
             } throws: { error in
                 guard let error = error as? ConfigurationError, let problem = error.problems.first else { return false }
-                return problem.path.hasPrefix("admin.key") && problem.reason.contains("admin key") && problem.reason.contains(host)
+                return problem.path.hasPrefix("admin.key") && problem.reason.contains("admin key")
+                    && problem.reason.contains(host)
             }
             #expect(try await store.adminKeyHash() == nil)
         }

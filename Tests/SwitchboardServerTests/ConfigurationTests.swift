@@ -111,7 +111,9 @@ import Testing
         #expect(configuration.bindsLoopbackOnly)
     }
 
-    @Test(arguments: ["", "# nothing yet\n", "server:\n", "server:\n  # port: 9000\nlog:\n", "upstream:\n  timeouts:\n", "providers:\n", "models:\n"])
+    @Test(arguments: [
+        "", "# nothing yet\n", "server:\n", "server:\n  # port: 9000\nlog:\n", "upstream:\n  timeouts:\n", "providers:\n", "models:\n",
+    ])
     func emptyFileOrSectionsKeepTheDefaults(yaml: String) throws {
         let configuration = try Self.load(yaml).get()
         #expect(configuration.host == "127.0.0.1")
@@ -121,7 +123,9 @@ import Testing
     }
 
     @Test func emptyEnvironmentVariablesCountAsUnset() throws {
-        let environment = ["SWITCHBOARD_HOST": "", "SWITCHBOARD_PORT": "", "LOG_LEVEL": "", "SWITCHBOARD_ADMIN_KEY": "", "OPENAI_API_KEY": ""]
+        let environment = [
+            "SWITCHBOARD_HOST": "", "SWITCHBOARD_PORT": "", "LOG_LEVEL": "", "SWITCHBOARD_ADMIN_KEY": "", "OPENAI_API_KEY": "",
+        ]
         let configuration = try Self.load("server:\n  host: 10.1.1.1\n", environment: environment).get()
         #expect(configuration.host == "10.1.1.1")
         #expect(configuration.port == 8080)
@@ -146,7 +150,8 @@ import Testing
         #expect(configuration.shutdownGrace == .seconds(5))
         #expect(configuration.maxBodyBytes == 2048)
         #expect(configuration.timeouts == UpstreamTimeouts(
-            connect: .milliseconds(1500), firstByte: .milliseconds(20000), idle: .milliseconds(15000), total: .milliseconds(120_000)
+            connect: .milliseconds(1500), firstByte: .milliseconds(20000), idle: .milliseconds(15000),
+            total: .milliseconds(120_000)
         ))
     }
 

@@ -50,7 +50,7 @@ func buildRouter(catalog: ModelCatalog, adminKeyHash: String, database: any Read
     router.add(middleware: OpenAIErrorMiddleware())
     router.addRoutes(HealthController(database: database, providerCount: catalog.providers.count).endpoints)
     let api = router.group("v1").add(middleware: AuthenticationMiddleware(adminKeyHash: adminKeyHash))
-    api.addRoutes(ChatCompletionsController(catalog: catalog, maxBodyBytes: maxBodyBytes).endpoints)
+    api.addRoutes(ChatCompletionsController(executor: ChatExecutor(catalog: catalog), maxBodyBytes: maxBodyBytes).endpoints)
     api.addRoutes(ModelsController(catalog: catalog).endpoints)
     return router
 }

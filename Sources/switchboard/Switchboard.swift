@@ -8,7 +8,7 @@ import SwitchboardServer
 struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
-        abstract: "An OpenAI-compatible LLM gateway: keys, limits, budgets, failover and accounting in front of model providers.",
+        abstract: "An OpenAI-compatible LLM gateway in front of OpenAI, Azure OpenAI, Anthropic and OpenAI-compatible servers.",
         subcommands: [Serve.self, CheckConfig.self, MockUpstreamCommand.self, Version.self],
         defaultSubcommand: Serve.self
     )
@@ -108,8 +108,12 @@ struct MockUpstreamCommand: AsyncParsableCommand {
         commandName: "mock-upstream",
         abstract: "Serve a fake OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) upstream with injectable faults.",
         discussion: """
-            Faults per request, by header 'x-mock-fault' or a model suffix 'model@spec' (comma-separated):
-              status=N  retry-after=S  retry-after-ms=MS  headers-delay-ms=MS  chunk-delay-ms=MS  drop-after=N  hang
+            Faults per request, by header 'x-mock-fault' or a model suffix 'model@spec', comma-separated:
+              status=N          answer with that HTTP status (with retry-after=S or retry-after-ms=MS)
+              headers-delay-ms  wait before the response headers
+              chunk-delay-ms    wait before each stream chunk
+              drop-after=N      send N stream chunks, then cut the connection
+              hang              accept the request and never answer
             """
     )
 

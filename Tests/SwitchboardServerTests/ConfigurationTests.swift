@@ -112,7 +112,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "# nothing yet\n", "server:\n", "server:\n  # port: 9000\nlog:\n", "upstream:\n  timeouts:\n", "providers:\n", "models:\n",
+        "", "# nothing yet\n", "server:\n", "server:\n  # port: 9000\nlog:\n", "upstream:\n  timeouts:\n",
+        "providers:\n", "models:\n",
     ])
     func emptyFileOrSectionsKeepTheDefaults(yaml: String) throws {
         let configuration = try Self.load(yaml).get()

@@ -29,7 +29,7 @@ struct ConfigFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            problems.append(ConfigProblem(path: "(file)", reason: "not valid YAML: \(error)"))
+            problems.append(ConfigProblem(path: "(file)", reason: Self.describe(yamlError: error)))
             return
         }
         guard let root else { return }
@@ -176,6 +176,18 @@ struct ConfigFile {
 
     static func isNull(_ node: Node) -> Bool {
         node.scalar != nil && node.tag.rawValue == Tag.Name.null.rawValue
+    }
+
+    /// Names the YAML problem and its position without quoting the file, which may hold a literal secret.
+    static func describe(yamlError error: any Error) -> String {
+        switch error as? YamlError {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "not valid YAML: \(problem) at line \(mark.line), column \(mark.column)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "not valid YAML: duplicated keys \(duplicates.joined(separator: ", "))"
+        default:
+            return "not valid YAML"
+        }
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -6,11 +6,11 @@ import NIOCore
 import NIOFoundationCompat
 import SwitchboardCore
 
-/// `POST /v1/chat/completions`: decode, resolve the model, call the provider, answer in the OpenAI format
+/// `POST /v1/chat/completions`: decode, execute against the providers, answer in the OpenAI format
 /// (a JSON body, or Server-Sent Events ending in `data: [DONE]`).
 struct ChatCompletionsController {
     typealias Context = GatewayRequestContext
-    let catalog: ModelCatalog
+    let executor: ChatExecutor
     let maxBodyBytes: Int
 
     var endpoints: RouteCollection<Context> {
@@ -20,30 +20,28 @@ struct ChatCompletionsController {
     @Sendable func complete(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let chat = try await decode(&request)
-        let model = try catalog.resolve(chat.typed.model)
-        let call = ProviderCall(request: chat, upstreamModel: model.upstreamModel, requestID: context.requestID)
-        var headers: HTTPFields = [
-            .init("x-switchboard-provider")!: model.provider.name,
-            .init("x-switchboard-model")!: model.upstreamModel,
-        ]
+        let requestID = context.requestID
         guard chat.typed.stream == true else {
-            let completion = try await model.provider.complete(call)
+            let executed = try await executor.complete(chat, requestID: requestID)
+            var headers = Self.routeHeaders(executed.route)
             headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: completion.body))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: executed.completion.body))
         }
-        let provider = model.provider
+        let executor = executor
         let hangUp = ClientHangUp(watching: request)
-        let stream: CompletionStream
+        let executed: ExecutedStream
         do {
-            stream = try await hangUp.cancelling { try await provider.stream(call) }
+            executed = try await hangUp.cancelling { try await executor.stream(chat, requestID: requestID) }
         } catch {
             await hangUp.release()
             throw error
         }
+        var headers = Self.routeHeaders(executed.route)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Accel-Buffering")!] = "no"
         let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
+        let stream = executed.stream
         return Response(status: .ok, headers: headers, body: .init { writer in
             // A client that hangs up cancels the relay, and with it the upstream read.
             let transfer = UnsafeWriterTransfer(writer)
@@ -56,6 +54,17 @@ struct ChatCompletionsController {
             await hangUp.release()
             try await writer.finish(nil)
         })
+    }
+
+    /// Headers that say which upstream answered.
+    static func routeHeaders(_ route: UpstreamRoute) -> HTTPFields {
+        var headers: HTTPFields = [
+            .init("x-switchboard-provider")!: route.provider,
+            .init("x-switchboard-model")!: route.upstreamModel,
+            .init("x-switchboard-attempts")!: String(route.attempts),
+        ]
+        if let fallback = route.fallbackFrom { headers[.init("x-switchboard-fallback")!] = fallback }
+        return headers
     }
 
     /// Reads the body within the size limit and decodes it.

@@ -1,10 +1,14 @@
+import Foundation
 import Hummingbird
 import NIOCore
+import SwitchboardCore
 
 /// Who is calling.
 public enum CallerIdentity: Sendable, Equatable {
     /// The operator, authenticated by the admin key.
     case admin
+    /// A tenant's application, authenticated by a virtual key.
+    case virtualKey(KeyIdentity)
 }
 
 /// Per-request state: the request id and the authenticated caller.
@@ -16,6 +20,15 @@ public struct GatewayRequestContext: RequestContext {
     public var identity: CallerIdentity?
     /// The client's connection, to notice a hang-up before any response byte is written.
     public let channel: (any Channel)?
+
+    /// Dates as ISO 8601 in every JSON response.
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

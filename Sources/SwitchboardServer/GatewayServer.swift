@@ -23,8 +23,22 @@ public struct GatewayServer: Sendable {
         let database = try SQLiteDatabase(directory: configuration.dataDirectory)
         let admin = try await AdminKeyBootstrap.resolve(configuration: configuration, store: SQLiteAdminKeyStore(database: database))
         let client = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
+        let store = SQLiteGovernanceStore(database: database)
+        let usageRepository = SQLiteUsageRepository(database: database)
+        let ledger = UsageLedgerWriter(repository: usageRepository, logger: logger, flushInterval: configuration.governance.flushInterval)
+        let governance = Governance(
+            tenants: store, keys: store, usageRepository: usageRepository, usage: ledger, settings: configuration.governance
+        )
+        try await governance.load()
+        let refresher = KeyDirectoryRefresher(
+            directory: governance.directory, tenants: store, keys: store, changes: store, logger: logger
+        )
+        let janitor = LedgerRetentionJanitor(
+            repository: usageRepository, retentionDays: configuration.governance.retentionDays, clock: governance.clock, logger: logger
+        )
         let dependencies = GatewayDependencies(
-            configuration: configuration, adminKeyHash: admin.hash, httpClient: client, database: database, logger: logger
+            configuration: configuration, adminKeyHash: admin.hash, httpClient: client, database: database, governance: governance,
+            logger: logger
         )
         let configuration = configuration
         let print = print
@@ -32,7 +46,12 @@ public struct GatewayServer: Sendable {
             print(StartupBanner(configuration: configuration, port: port, generatedAdminKey: admin.generatedKey).text)
         }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: HTTPClientService(client: client)), .init(service: app)],
+            // Shut down in reverse order: the server drains first, then the upstream client, and the usage
+            // ledger last, so that it writes the records of every drained request.
+            services: [
+                .init(service: ledger), .init(service: janitor), .init(service: refresher),
+                .init(service: HTTPClientService(client: client)), .init(service: app),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

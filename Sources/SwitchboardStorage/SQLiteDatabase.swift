@@ -40,6 +40,7 @@ public struct SQLiteDatabase: Sendable {
                 table.column("created_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2-governance", migrate: GovernanceSchema.create)
         return migrator
     }
 }

@@ -7,6 +7,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import ServiceLifecycle
 import SwitchboardCore
+import SwitchboardStorage
 @testable import SwitchboardServer
 import Testing
 
@@ -26,6 +27,10 @@ struct GatewayHarness: Sendable {
     let recorder: MockUpstreamRecorder
     let client: HTTPClient
     let gatewayGroup: ServiceGroup
+    /// Tenants, keys and usage records of this gateway.
+    let store: MemoryGovernanceStore
+    let governance: Governance
+    let ledger: UsageLedgerWriter
     /// Finishes when the gateway's service group has returned.
     let gatewayStopped: AsyncStream<Void>
 
@@ -38,6 +43,8 @@ struct GatewayHarness: Sendable {
     static func run(
         configure: @Sendable (inout GatewayConfiguration, String) -> Void = { _, _ in },
         readiness: FixedReadiness = FixedReadiness(),
+        clock: any GatewayClock = SystemClock(),
+        routingTime: TimeSource = .continuous,
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -67,12 +74,21 @@ struct GatewayHarness: Sendable {
 
             let upstreamClient = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
             let (gatewayPorts, gatewayPort) = AsyncStream<Int>.makeStream()
-            let app = buildApplication(GatewayDependencies(
+            let store = MemoryGovernanceStore()
+            let ledger = UsageLedgerWriter(repository: store, logger: logger, flushInterval: .milliseconds(1))
+            let governance = Governance(
+                tenants: store, keys: store, usageRepository: store, usage: ledger, settings: configuration.governance, clock: clock
+            )
+            try await governance.load()
+            var dependencies = GatewayDependencies(
                 configuration: configuration, adminKeyHash: SecretHash.sha256Hex(adminKey), httpClient: upstreamClient,
-                database: readiness, logger: logger
-            )) { gatewayPort.yield($0) }
+                database: readiness, governance: governance, logger: logger
+            )
+            dependencies.routingTime = routingTime
+            let app = buildApplication(dependencies) { gatewayPort.yield($0) }
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [.init(service: HTTPClientService(client: upstreamClient)), .init(service: app)], logger: logger
+                services: [.init(service: ledger), .init(service: HTTPClientService(client: upstreamClient)), .init(service: app)],
+                logger: logger
             )
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
             let gatewayGroup = ServiceGroup(configuration: groupConfiguration)
@@ -84,8 +100,10 @@ struct GatewayHarness: Sendable {
             var gatewayIterator = gatewayPorts.makeAsyncIterator()
             let port = try #require(await gatewayIterator.next())
 
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let harness = GatewayHarness(gatewayURL: "http://127.0.0.1:\(port)", recorder: recorder, client: client, gatewayGroup: gatewayGroup,
+            var clientConfiguration = HTTPClient.Configuration()
+            clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            let harness = GatewayHarness(gatewayURL: "http://127.0.0.1:\(port)", recorder: recorder, client: client, gatewayGroup: gatewayGroup, store: store, governance: governance, ledger: ledger,
                                          gatewayStopped: gatewayStopped)
             do {
                 try await body(harness)

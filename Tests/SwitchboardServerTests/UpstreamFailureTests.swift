@@ -18,7 +18,8 @@ import Testing
     @Test(arguments: [(500, 502, "upstream_server_error"), (503, 503, "upstream_overloaded"), (529, 503, "upstream_overloaded"),
                       (401, 502, "upstream_auth_failed")])
     func serverErrorsBecomeGatewayErrors(upstream: Int, status: Int, code: String) async throws {
-        try await GatewayHarness.run { gateway in
+        // One attempt per request: this is about the mapping, not retries (ResilienceTests cover those).
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.routing.retry.maxAttempts = 1 }) { gateway in
             for model in ["openai/gpt-4o", "anthropic/claude-sonnet-4-5"] {
                 let reply = try await gateway.call("/v1/chat/completions", body: GatewayHarness.chat("\(model)@status=\(upstream)"))
                 #expect(reply.status == status)

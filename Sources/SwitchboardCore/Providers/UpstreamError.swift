@@ -25,30 +25,43 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     /// The upstream's error type and code, when it sent them.
     public var upstreamType: String?
     public var upstreamCode: String?
-    /// `Retry-After` (or `retry-after-ms`) from the upstream, in seconds.
+    /// `Retry-After` (or `retry-after-ms`) from the upstream, in whole seconds rounded up (for the client).
     public var retryAfterSeconds: Int?
+    /// `Retry-After` (or `retry-after-ms`) from the upstream at full precision (for the gateway's own retry).
+    public var retryAfter: Duration?
 
     public init(
         _ kind: Kind, provider: String, message: String = "", upstreamType: String? = nil, upstreamCode: String? = nil,
-        retryAfterSeconds: Int? = nil
+        retryAfterSeconds: Int? = nil, retryAfter: Duration? = nil
     ) {
         self.kind = kind
         self.provider = provider
         self.message = SecretScrubber.scrub(message)
         self.upstreamType = upstreamType
         self.upstreamCode = upstreamCode
-        self.retryAfterSeconds = retryAfterSeconds
+        self.retryAfterSeconds = retryAfterSeconds ?? retryAfter.map { Int(($0 / .seconds(1)).rounded(.up)) }
+        self.retryAfter = retryAfter ?? retryAfterSeconds.map { .seconds($0) }
     }
 
     public var description: String { "UpstreamError(\(kind), provider: \(provider), message: \(message))" }
 
-    /// Whether a retry of the same request could succeed (connection errors, timeouts, 408, 429, 5xx, 529).
+    /// Whether a retry of the same request could succeed (connection errors, timeouts, 408, 429, 500, 502,
+    /// 503, 504, 529). The one classification the router, the breaker and the retry budget use.
     public var isRetryable: Bool {
         switch kind {
         case .connection, .firstByteTimeout, .timeout, .interrupted: true
         case .malformedResponse: false
         case .status(let status): [408, 429, 500, 502, 503, 504, 529].contains(status)
         }
+    }
+
+    /// Whether the upstream rejected the request for exceeding the model's context window (OpenAI
+    /// `context_length_exceeded`, Anthropic "prompt is too long"), which a larger-context model may answer.
+    public var isContextWindowExceeded: Bool {
+        guard case .status(let status) = kind, status == 400 || status == 413 else { return false }
+        if upstreamCode == "context_length_exceeded" { return true }
+        let text = message.lowercased()
+        return text.contains("context length") || text.contains("context window") || text.contains("prompt is too long")
     }
 
     /// The error the client sees. Client faults (4xx other than auth and rate limits) are relayed with the

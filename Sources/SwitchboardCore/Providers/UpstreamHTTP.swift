@@ -46,12 +46,12 @@ public struct UpstreamHTTP: Sendable {
         }
         guard (200..<300).contains(response.status.code) else {
             let status = Int(response.status.code)
-            let retryAfter = Self.retryAfterSeconds(response.headers)
+            let retryAfter = Self.retryAfter(response.headers)
             let body = (try? await response.body.collect(upTo: Self.maxErrorBodyBytes)) ?? ByteBuffer()
             let decoded = errorDecoder(body)
             throw UpstreamError(
                 .status(status), provider: provider, message: decoded?.message ?? "",
-                upstreamType: decoded?.type, upstreamCode: decoded?.code, retryAfterSeconds: retryAfter
+                upstreamType: decoded?.type, upstreamCode: decoded?.code, retryAfter: retryAfter
             )
         }
         return response
@@ -99,10 +99,19 @@ public struct UpstreamHTTP: Sendable {
 
     /// Reads `retry-after-ms` or `retry-after` (seconds) from upstream headers, rounded up to whole seconds.
     static func retryAfterSeconds(_ headers: HTTPHeaders) -> Int? {
-        if let millis = headers.first(name: "retry-after-ms").flatMap(Double.init) {
-            return max(0, Int((millis / 1000).rounded(.up)))
+        retryAfter(headers).map { Int(($0 / .seconds(1)).rounded(.up)) }
+    }
+
+    /// Reads `retry-after-ms` or `retry-after` (seconds, possibly fractional) at millisecond precision.
+    /// An HTTP-date `Retry-After` is ignored (no provider sends one).
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        if let millis = headers.first(name: "retry-after-ms").flatMap(Double.init), millis.isFinite {
+            return .milliseconds(Int64(max(0, min(millis, 86_400_000)).rounded(.up)))
         }
-        return headers.first(name: "retry-after").flatMap(Double.init).map { max(0, Int($0.rounded(.up))) }
+        if let seconds = headers.first(name: "retry-after").flatMap(Double.init), seconds.isFinite {
+            return .milliseconds(Int64((max(0, min(seconds, 86_400)) * 1000).rounded(.up)))
+        }
+        return nil
     }
 }
 

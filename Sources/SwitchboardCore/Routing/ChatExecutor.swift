@@ -1,3 +1,5 @@
+import Logging
+
 /// Which upstream answered a request, and how it got there.
 public struct UpstreamRoute: Sendable, Equatable {
     /// The provider's configured name.
@@ -8,12 +10,15 @@ public struct UpstreamRoute: Sendable, Equatable {
     public var attempts: Int
     /// The public model that failed over to this one, when a fallback answered.
     public var fallbackFrom: String?
+    /// The name of the deployment that answered.
+    public var deployment: String?
 
-    public init(provider: String, upstreamModel: String, attempts: Int = 1, fallbackFrom: String? = nil) {
+    public init(provider: String, upstreamModel: String, attempts: Int = 1, fallbackFrom: String? = nil, deployment: String? = nil) {
         self.provider = provider
         self.upstreamModel = upstreamModel
         self.attempts = attempts
         self.fallbackFrom = fallbackFrom
+        self.deployment = deployment
     }
 }
 
@@ -29,28 +34,104 @@ public struct ExecutedStream: Sendable {
     public var route: UpstreamRoute
 }
 
-/// Executes a decoded chat request against the providers: resolves the public model name and calls the
-/// upstream that serves it. The one place that decides which upstream answers.
+/// Executes a decoded chat request against the providers: applies the routing rules, resolves the model to
+/// its deployments and fallbacks, and runs attempts with failover, backoff, the retry budget, circuit
+/// breakers and the client's deadline. The one place that decides which upstream answers.
 public struct ChatExecutor: Sendable {
     public let catalog: ModelCatalog
+    public let settings: RoutingSettings
+    /// Live state of every deployment (circuits, load, latency).
+    public let registry: DeploymentRegistry
+    public let retryBudget: RetryBudget
+    let time: TimeSource
+    let picker: DeploymentPicker
 
-    public init(catalog: ModelCatalog) {
+    /// - Parameters:
+    ///   - time: the clock for breakers, budgets, caps, backoff and deadlines.
+    ///   - random: the source for jitter and weighted picks.
+    ///   - logger: where circuit transitions are logged.
+    public init(
+        catalog: ModelCatalog, settings: RoutingSettings = .init(), time: TimeSource = .continuous,
+        random: any RandomSource = SystemRandomSource(), logger: Logger = Logger(label: "switchboard.routing")
+    ) {
         self.catalog = catalog
+        self.settings = settings
+        self.time = time
+        self.registry = DeploymentRegistry(breaker: settings.circuitBreaker, time: time, logger: logger)
+        self.retryBudget = RetryBudget(settings: settings.retryBudget, time: time)
+        self.picker = DeploymentPicker(random: random)
+    }
+
+    /// Every deployment that may serve a request for `model`, in the order they would be considered:
+    /// the model's own, then its fallbacks', then its context-window fallback's. For estimating the
+    /// worst-case cost before execution.
+    public func plan(for model: String, context: RoutingContext = .init()) throws(GatewayError) -> [Deployment] {
+        let (chain, pinned) = try chain(for: model, context: context)
+        if let pinned { return [pinned] }
+        var deployments = chain.flatMap(\.deployments)
+        if let larger = chain.first?.contextWindowFallback, let route = try? catalog.route(larger) {
+            deployments += route.deployments
+        }
+        return deployments
     }
 
     /// Runs a non-streamed completion.
-    public func complete(_ request: ChatRequest, requestID: String) async throws -> ExecutedCompletion {
-        let model = try catalog.resolve(request.typed.model)
-        let call = ProviderCall(request: request, upstreamModel: model.upstreamModel, requestID: requestID)
-        let completion = try await model.provider.complete(call)
-        return ExecutedCompletion(completion: completion, route: UpstreamRoute(provider: model.provider.name, upstreamModel: model.upstreamModel))
+    public func complete(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedCompletion {
+        let failover = try failover(for: request, context: context)
+        let registry = registry
+        let (completion, route, _) = try await failover.run(keepsTicket: false) { deployment, ticket in
+            let call = ProviderCall(request: request, upstreamModel: deployment.upstreamModel, requestID: requestID)
+            let completion = try await deployment.provider.complete(call)
+            registry.recordFirstByte(ticket)
+            return completion
+        }
+        return ExecutedCompletion(completion: completion, route: route)
     }
 
-    /// Starts a streamed completion; returns once the upstream accepted it.
-    public func stream(_ request: ChatRequest, requestID: String) async throws -> ExecutedStream {
-        let model = try catalog.resolve(request.typed.model)
-        let call = ProviderCall(request: request, upstreamModel: model.upstreamModel, requestID: requestID)
-        let stream = try await model.provider.stream(call)
-        return ExecutedStream(stream: stream, route: UpstreamRoute(provider: model.provider.name, upstreamModel: model.upstreamModel))
+    /// Starts a streamed completion; returns once the upstream sent its first chunk, so that a failure
+    /// before then fails over without the client noticing.
+    public func stream(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedStream {
+        let failover = try failover(for: request, context: context)
+        let registry = registry
+        let (started, route, ticket) = try await failover.run(keepsTicket: true) { deployment, attemptTicket in
+            let call = ProviderCall(request: request, upstreamModel: deployment.upstreamModel, requestID: requestID)
+            let started = try await StartedStream.start(deployment.provider.stream(call))
+            registry.recordFirstByte(attemptTicket)
+            return started
+        }
+        let stream = started.remainder(
+            registry: registry, ticket: ticket, deadline: failover.deadline, timeout: failover.timeout, time: time
+        )
+        return ExecutedStream(stream: stream, route: route)
+    }
+
+    private func failover(for request: ChatRequest, context: RoutingContext) throws(GatewayError) -> Failover {
+        var context = context
+        // The rules see the request's own metadata unless the caller supplied it.
+        if context.metadata.isEmpty { context.metadata = request.typed.metadata ?? [:] }
+        let (chain, pinned) = try chain(for: request.typed.model, context: context)
+        let timeout = context.timeout.map { min($0, settings.maxClientTimeout) }
+        return Failover(
+            catalog: catalog, chain: chain, pinned: pinned, policy: settings.retry, registry: registry, budget: retryBudget,
+            picker: picker, time: time, timeout: timeout, deadline: timeout.map { time.now + $0 }
+        )
+    }
+
+    /// The model the rules choose, then its fallbacks; or the one pinned deployment.
+    private func chain(for model: String, context: RoutingContext) throws(GatewayError) -> (chain: [ModelRoute], pinned: Deployment?) {
+        let target = RoutingRule.apply(settings.rules, model: model, context: context)
+        let primary = try catalog.route(target)
+        if let pin = context.pinnedDeployment {
+            guard context.isAdmin else { throw .pinningNeedsAdmin }
+            guard let deployment = primary.deployments.first(where: { $0.name == pin }) else {
+                throw .unknownDeployment(pin, model: target)
+            }
+            return ([primary], deployment)
+        }
+        var chain = [primary]
+        for name in primary.fallbacks where !chain.contains(where: { $0.name == name }) {
+            if let route = try? catalog.route(name) { chain.append(route) }
+        }
+        return (chain, nil)
     }
 }

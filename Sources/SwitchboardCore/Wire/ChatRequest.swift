@@ -56,7 +56,7 @@ public struct ChatRequest: Sendable {
     }
 
     /// Turns a decoding failure into a 400 that names the field, e.g. `messages[2].role`.
-    static func describe(_ error: DecodingError) -> GatewayError {
+    public static func describe(_ error: DecodingError) -> GatewayError {
         switch error {
         case .keyNotFound(let key, let context):
             let path = fieldPath(context.codingPath + [key])

@@ -8,7 +8,13 @@ struct ConfigFile {
     /// Providers in file order; secrets still as references.
     var providers: [FileProvider] = []
     var aliases: [ModelAlias] = []
+    /// Aliases declared with a `deployments:` list (problems then name `models.X.deployments[i]`).
+    var aliasesWithDeploymentList: Set<String> = []
+    /// The `routing:` section.
+    var routing = RoutingSettings()
     var problems: [ConfigProblem] = []
+    /// Price overrides by model name (`pricing:`).
+    var prices: [String: ModelPrice] = [:]
 
     /// A provider as the file declares it.
     struct FileProvider {
@@ -40,10 +46,12 @@ struct ConfigFile {
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             // A section left empty (every entry commented out) sets nothing.
-            if Self.isNull(value), key == "providers" || key == "models" { continue }
+            if Self.isNull(value), key == "providers" || key == "models" || key == "routing" { continue }
             switch key {
             case "providers": readProviders(value)
-            case "models": readAliases(value)
+            case "models": readModels(value)
+            case "routing": readRouting(value)
+            case "pricing": readPricing(value)
             default: readScalars(value, path: key)
             }
         }
@@ -135,36 +143,7 @@ struct ConfigFile {
         }
     }
 
-    private mutating func readAliases(_ node: Node) {
-        guard let mapping = node.mapping else {
-            problems.append(problem("models", node, "must be a mapping of public model names to {provider, model}"))
-            return
-        }
-        for (keyNode, value) in mapping {
-            let name = keyNode.string ?? ""
-            let path = "models.\(name)"
-            var provider: String?
-            var model: String?
-            for (fieldNode, fieldValue) in value.mapping ?? [:] {
-                switch fieldNode.string {
-                case "provider": provider = fieldValue.scalar?.string
-                case "model": model = fieldValue.scalar?.string
-                default: problems.append(problem("\(path).\(fieldNode.string ?? "")", fieldNode, "unknown key; expected provider or model"))
-                }
-            }
-            guard let provider, !provider.isEmpty else {
-                problems.append(problem("\(path).provider", value, "is required"))
-                continue
-            }
-            guard let model, !model.isEmpty else {
-                problems.append(problem("\(path).model", value, "is required"))
-                continue
-            }
-            aliases.append(ModelAlias(name: name, provider: provider, upstreamModel: model))
-        }
-    }
-
-    private func problem(_ path: String, _ node: Node, _ reason: String) -> ConfigProblem {
+    func problem(_ path: String, _ node: Node, _ reason: String) -> ConfigProblem {
         let location = node.mark.map { " (line \($0.line))" } ?? ""
         return ConfigProblem(path: path + location, reason: reason)
     }

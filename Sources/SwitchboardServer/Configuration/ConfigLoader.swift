@@ -50,10 +50,11 @@ public struct ConfigLoader: Sendable {
         problems += applyEnvironmentProviders(to: &providers)
         configuration.providers = providers
 
-        for alias in file.aliases where !providers.contains(where: { $0.name == alias.provider }) {
-            problems.append(ConfigProblem(path: "models.\(alias.name).provider", reason: "no provider named '\(alias.provider)' is configured"))
-        }
-        configuration.aliases = file.aliases
+        let models = ModelsValidator(file: file, providers: providers, defaults: configuration.timeouts).validate()
+        problems += models.problems
+        configuration.aliases = models.aliases
+        configuration.routing = file.routing
+        configuration.governance.prices = file.prices
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }

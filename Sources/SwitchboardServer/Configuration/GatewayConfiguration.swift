@@ -28,8 +28,12 @@ public struct GatewayConfiguration: Sendable {
     public var timeouts = UpstreamTimeouts()
     /// Configured providers, in declaration order (the built-in `mock` included).
     public var providers: [ProviderSettings] = [ProviderSettings(name: "mock", kind: .mock)]
-    /// Public model names mapped to provider and upstream model.
+    /// Public model names mapped to their deployments, strategy and fallbacks.
     public var aliases: [ModelAlias] = []
+    /// Retries, retry budget, circuit breakers, routing rules, client deadlines (`routing:` in the file).
+    public var routing = RoutingSettings()
+    /// Budgets, prices and the usage ledger.
+    public var governance = GovernanceSettings()
 
     public init() {}
 

@@ -12,6 +12,10 @@ public enum Setting: String, CaseIterable, Sendable {
     case firstByteTimeout = "upstream.timeouts.first_byte_ms"
     case idleTimeout = "upstream.timeouts.idle_ms"
     case totalTimeout = "upstream.timeouts.total_ms"
+    case allowUnpricedModels = "budgets.allow_unpriced_models"
+    case defaultMaxOutputTokens = "budgets.default_max_output_tokens"
+    case ledgerRetentionDays = "ledger.retention_days"
+    case ledgerFlushInterval = "ledger.flush_interval_ms"
 
     /// The environment variable that sets it.
     public var environmentVariable: String {
@@ -27,6 +31,10 @@ public enum Setting: String, CaseIterable, Sendable {
         case .firstByteTimeout: "SWITCHBOARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS"
         case .idleTimeout: "SWITCHBOARD_UPSTREAM_IDLE_TIMEOUT_MS"
         case .totalTimeout: "SWITCHBOARD_UPSTREAM_TOTAL_TIMEOUT_MS"
+        case .allowUnpricedModels: "SWITCHBOARD_ALLOW_UNPRICED_MODELS"
+        case .defaultMaxOutputTokens: "SWITCHBOARD_DEFAULT_MAX_OUTPUT_TOKENS"
+        case .ledgerRetentionDays: "SWITCHBOARD_LEDGER_RETENTION_DAYS"
+        case .ledgerFlushInterval: "SWITCHBOARD_LEDGER_FLUSH_INTERVAL_MS"
         }
     }
 

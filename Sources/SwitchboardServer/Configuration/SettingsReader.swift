@@ -41,6 +41,16 @@ struct SettingsReader {
         if let value = integer(.idleTimeout, in: 1...3_600_000) { timeouts.idle = .milliseconds(value) }
         if let value = integer(.totalTimeout, in: 1...86_400_000) { timeouts.total = .milliseconds(value) }
         configuration.timeouts = timeouts
+        if let text = string(.allowUnpricedModels) {
+            switch text.lowercased() {
+            case "true", "yes", "1": configuration.governance.allowUnpricedModels = true
+            case "false", "no", "0": configuration.governance.allowUnpricedModels = false
+            default: report(.allowUnpricedModels, "'\(text)' is not true or false")
+            }
+        }
+        if let value = integer(.defaultMaxOutputTokens, in: 1...10_000_000) { configuration.governance.defaultOutputCap = value }
+        if let value = integer(.ledgerRetentionDays, in: 1...36_500) { configuration.governance.retentionDays = value }
+        if let value = integer(.ledgerFlushInterval, in: 1...60_000) { configuration.governance.flushInterval = .milliseconds(value) }
     }
 
     private mutating func validatedAdminKey(_ key: String) -> Secret? {

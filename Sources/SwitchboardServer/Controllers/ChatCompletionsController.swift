@@ -11,6 +11,7 @@ import SwitchboardCore
 struct ChatCompletionsController {
     typealias Context = GatewayRequestContext
     let executor: ChatExecutor
+    let accounting: ChatAccounting
     let maxBodyBytes: Int
 
     var endpoints: RouteCollection<Context> {
@@ -21,37 +22,66 @@ struct ChatCompletionsController {
         var request = request
         let chat = try await decode(&request)
         let requestID = context.requestID
+        let executor = executor
+        let routing = try RoutingContext(request: request, context: context, chat: chat)
+        let meter = try await accounting.begin(chat, identity: context.identity, requestID: requestID) {
+            try executor.plan(for: chat.typed.model, context: routing).map(\.upstreamModel)
+        }
         guard chat.typed.stream == true else {
-            let executed = try await executor.complete(chat, requestID: requestID)
+            // A client that hangs up cancels the upstream call and any pending retry.
+            let (result, watched) = await HangUpGrace.run(request, grace: executor.settings.hangUpGrace) {
+                try await executor.complete(chat, requestID: requestID, context: routing)
+            }
+            let executed: ExecutedCompletion
+            switch result {
+            case .success(let value):
+                executed = value
+            case .failure(let error):
+                await meter.fail(error, streamed: false)
+                guard watched, !(error is CancellationError) else { throw error }
+                return try HangUpGrace.closingResponse(for: error, request: request, context: context)
+            }
+            await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false)
             var headers = Self.routeHeaders(executed.route)
+            headers.append(contentsOf: meter.rateLimitHeaders)
             headers[.contentType] = "application/json"
+            // A watched connection is closed after the response; say so, so no client reuses it meanwhile.
+            if watched { headers[.connection] = "close" }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: executed.completion.body))
         }
-        let executor = executor
         let hangUp = ClientHangUp(watching: request)
         let executed: ExecutedStream
         do {
-            executed = try await hangUp.cancelling { try await executor.stream(chat, requestID: requestID) }
+            executed = try await hangUp.cancelling { try await executor.stream(chat, requestID: requestID, context: routing) }
         } catch {
             await hangUp.release()
+            await meter.fail(error, streamed: true)
             throw error
         }
         var headers = Self.routeHeaders(executed.route)
+        headers.append(contentsOf: meter.rateLimitHeaders)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
+        // Watching for a hang-up consumes the connection's input, so it is not reused after the stream.
+        headers[.connection] = "close"
         headers[.init("X-Accel-Buffering")!] = "no"
+        headers[.connection] = "close"
         let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
         let stream = executed.stream
+        let route = executed.route
         return Response(status: .ok, headers: headers, body: .init { writer in
             // A client that hangs up cancels the relay, and with it the upstream read.
             let transfer = UnsafeWriterTransfer(writer)
+            let tally = StreamTally()
             do {
-                try await hangUp.cancelling { try await relay.forward(stream, to: transfer) }
+                try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
             } catch {
                 await hangUp.release()
+                await tally.settle(meter, route: route, disconnected: true)
                 throw error
             }
             await hangUp.release()
+            await tally.settle(meter, route: route, disconnected: false)
             try await writer.finish(nil)
         })
     }
@@ -64,6 +94,7 @@ struct ChatCompletionsController {
             .init("x-switchboard-attempts")!: String(route.attempts),
         ]
         if let fallback = route.fallbackFrom { headers[.init("x-switchboard-fallback")!] = fallback }
+        if let deployment = route.deployment { headers[.init("x-switchboard-deployment")!] = deployment }
         return headers
     }
 
@@ -91,10 +122,11 @@ struct StreamRelay: Sendable {
 
     /// Forwards every chunk, then `[DONE]`. A failure after the first byte ends the stream with an
     /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
-    func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer) async throws {
+    func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally) async throws {
         var writer = transfer.writer
         do {
             for try await part in stream {
+                tally.saw(part)
                 if part.isUsageOnly && !wantsUsage { continue }
                 try await writer.write(Self.event(part.payload))
             }
@@ -103,6 +135,7 @@ struct StreamRelay: Sendable {
             throw CancellationError()
         } catch {
             let gatewayError = OpenAIErrorMiddleware.map(error)
+            tally.failed(gatewayError)
             logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
             try await writer.write(Self.event(gatewayError.jsonBody))
         }

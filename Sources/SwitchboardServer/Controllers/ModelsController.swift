@@ -24,6 +24,10 @@ struct ModelsController {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> ModelList {
-        ModelList(data: catalog.listedModels.map { Model(id: $0.id, ownedBy: $0.ownedBy) })
+        let models = catalog.listedModels.filter { model in
+            guard case .virtualKey(let key) = context.identity else { return true }
+            return key.mayUse(model.id)
+        }
+        return ModelList(data: models.map { Model(id: $0.id, ownedBy: $0.ownedBy) })
     }
 }

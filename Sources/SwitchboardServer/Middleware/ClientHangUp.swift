@@ -44,7 +44,7 @@ final class ClientHangUp: Sendable {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
-                await self.wait()
+                await self.waitForHangUp()
                 return nil
             }
             defer { group.cancelAll() }
@@ -63,7 +63,7 @@ final class ClientHangUp: Sendable {
     }
 
     /// Returns when the client hangs up or the calling task is cancelled.
-    private func wait() async {
+    func waitForHangUp() async {
         let id = state.withLockedValue { state in
             defer { state.nextID += 1 }
             return state.nextID

@@ -83,7 +83,7 @@ struct AnthropicMockFormat: MockWireFormat {
         return events
     }
 
-    func errorBody(status: Int) -> ByteBuffer {
+    func errorBody(status: Int, code: String?) -> ByteBuffer {
         let type = switch status {
         case 429: "rate_limit_error"
         case 529: "overloaded_error"
@@ -91,6 +91,7 @@ struct AnthropicMockFormat: MockWireFormat {
         case 400..<500: "invalid_request_error"
         default: "api_error"
         }
-        return encode(["type": "error", "error": ["type": .string(type), "message": .string("Mock upstream injected HTTP \(status).")]])
+        let message = code == "context_length_exceeded" ? "prompt is too long: 210000 tokens > 200000 maximum" : "Mock upstream injected HTTP \(status)."
+        return encode(["type": "error", "error": ["type": .string(type), "message": .string(message)]])
     }
 }

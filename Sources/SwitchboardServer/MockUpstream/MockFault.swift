@@ -7,7 +7,8 @@ import Foundation
 /// Keys: `status=N` (answer with that error status), `retry-after=S` and `retry-after-ms=MS` (with a status),
 /// `headers-delay-ms=MS` (wait before the response headers), `chunk-delay-ms=MS` (wait before each stream
 /// chunk), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `hang` (accept
-/// and never answer).
+/// and never answer), `code=X` (the error `code` of an injected status), `fail-first=N` (inject the fault into the
+/// first N requests carrying the same fault, then answer normally: a burst that recovers).
 public struct MockFault: Sendable, Equatable {
     public var status: Int?
     public var retryAfter: String?
@@ -16,6 +17,8 @@ public struct MockFault: Sendable, Equatable {
     public var chunkDelayMilliseconds = 0
     public var dropAfterChunks: Int?
     public var hang = false
+    public var code: String?
+    public var failFirst: Int?
 
     public init() {}
 
@@ -32,6 +35,8 @@ public struct MockFault: Sendable, Equatable {
             case "chunk-delay-ms": chunkDelayMilliseconds = Int(value) ?? 0
             case "drop-after": dropAfterChunks = Int(value)
             case "hang": hang = true
+            case "code": code = value
+            case "fail-first": failFirst = Int(value)
             default: break
             }
         }

@@ -48,52 +48,65 @@ public struct MockUpstream: Sendable {
         let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .object([:])
         await recorder.recordBody(json)
         let (model, modelFault) = MockFault.split(model: json["model"]?.stringValue ?? "mock-model")
-        let fault = request.headers[HTTPField.Name("x-mock-fault")!].map(MockFault.init(spec:)) ?? modelFault ?? MockFault()
+        let headerSpec = request.headers[HTTPField.Name("x-mock-fault")!]
+        var requested = headerSpec.map(MockFault.init(spec:)) ?? modelFault ?? MockFault()
+        if let limit = requested.failFirst {
+            // A burst: the fault applies to the first `limit` requests with the same fault, then it is over.
+            let key = headerSpec ?? json["model"]?.stringValue ?? ""
+            if await recorder.nextOrdinal(forFault: key) > limit { requested = MockFault() }
+        }
+        let fault = requested
 
-        if fault.hang || fault.headersDelayMilliseconds > 0 {
-            try await untilClientLeaves(request) {
-                try await Task.sleep(for: fault.hang ? .seconds(86_400) : .milliseconds(fault.headersDelayMilliseconds))
+        let isStream = json["stream"] == .bool(true)
+        // One watcher per request (Hummingbird allows one), only where a client hang-up must be noticed: while
+        // delaying or hanging, and while streaming. Plain answers keep their keep-alive connection.
+        let hangUp = fault.hang || fault.headersDelayMilliseconds > 0 || isStream ? ClientHangUp(watching: request) : nil
+        if let hangUp, fault.hang || fault.headersDelayMilliseconds > 0 {
+            do {
+                try await hangUp.cancelling {
+                    try await Task.sleep(for: fault.hang ? .seconds(86_400) : .milliseconds(fault.headersDelayMilliseconds))
+                }
+            } catch {
+                await hangUp.release()
+                await recorder.recordDisconnect()
+                throw error
             }
         }
         if let status = fault.status {
+            await hangUp?.release()
             var headers: HTTPFields = [.contentType: "application/json"]
             if let retryAfter = fault.retryAfter { headers[.retryAfter] = retryAfter }
             if let millis = fault.retryAfterMilliseconds { headers[HTTPField.Name("retry-after-ms")!] = millis }
-            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: format.errorBody(status: status)))
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: format.errorBody(status: status, code: fault.code)))
         }
         let answer = format.answer(to: json)
         let id = "mock-\(UUID().uuidString.prefix(8).lowercased())"
-        guard json["stream"] == .bool(true) else {
+        guard isStream, let hangUp else {
+            await hangUp?.release()
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: format.completion(answer, id: id, model: model)))
         }
         let events = format.streamEvents(answer, id: id, model: model, includeUsage: json["stream_options"]?["include_usage"] == .bool(true))
         let recorder = recorder
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init { [request] writer in
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"], body: .init { writer in
+            let transfer = UnsafeWriterTransfer(writer)
             do {
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await hangUp.cancelling {
+                    var writer = transfer.writer
                     for (index, event) in events.enumerated() {
                         if let limit = fault.dropAfterChunks, index >= limit { throw Dropped() }
                         if fault.chunkDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.chunkDelayMilliseconds)) }
                         try await writer.write(event)
                     }
                 }
-                try await writer.finish(nil)
             } catch {
+                await hangUp.release()
                 if !(error is Dropped) { await recorder.recordDisconnect() }
                 throw error
             }
+            await hangUp.release()
+            try await writer.finish(nil)
         })
-    }
-
-    /// Runs `operation`, recording a disconnect and rethrowing when the client goes away meanwhile.
-    private func untilClientLeaves(_ request: Request, _ operation: @escaping @Sendable () async throws -> Void) async throws {
-        do {
-            try await request.body.consumeWithCancellationOnInboundClose { _ in try await operation() }
-        } catch {
-            await recorder.recordDisconnect()
-            throw error
-        }
     }
 }
 
@@ -102,7 +115,9 @@ protocol MockWireFormat: Sendable {
     func answer(to request: JSONValue) -> MockAnswer
     func completion(_ answer: MockAnswer, id: String, model: String) -> ByteBuffer
     func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [ByteBuffer]
-    func errorBody(status: Int) -> ByteBuffer
+    /// - Parameter code: the error code to report; `context_length_exceeded` also words the message as the
+    ///   real provider does.
+    func errorBody(status: Int, code: String?) -> ByteBuffer
 }
 
 extension MockWireFormat {

@@ -7,6 +7,8 @@ public actor MockUpstreamRecorder {
     public private(set) var requests: [String: Int] = [:]
     /// Responses whose client went away before the response finished.
     public private(set) var disconnects = 0
+    /// Requests received, by the `model` of their body as sent (fault suffix included).
+    public private(set) var requestsByModel: [String: Int] = [:]
     /// The body of the latest request, as the upstream received it.
     public private(set) var lastBody: JSONValue?
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
@@ -16,9 +18,37 @@ public actor MockUpstreamRecorder {
     /// All requests on every path.
     public var totalRequests: Int { requests.values.reduce(0, +) }
 
-    func recordRequest(path: String) { requests[path, default: 0] += 1 }
+    private var requestWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    func recordBody(_ body: JSONValue) { lastBody = body }
+    func recordRequest(path: String) {
+        requests[path, default: 0] += 1
+        let total = totalRequests
+        let ready = requestWaiters.filter { $0.count <= total }
+        requestWaiters.removeAll { $0.count <= total }
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Returns once at least `count` requests arrived (on any path).
+    public func waitForRequests(_ count: Int) async {
+        if totalRequests >= count { return }
+        await withCheckedContinuation { requestWaiters.append((count, $0)) }
+    }
+
+    func recordBody(_ body: JSONValue) {
+        lastBody = body
+        requestsByModel[body["model"]?.stringValue ?? "", default: 0] += 1
+    }
+
+    /// Requests whose body named `model` (fault suffix included).
+    public func requests(model: String) -> Int { requestsByModel[model] ?? 0 }
+
+    private var faultOrdinals: [String: Int] = [:]
+
+    /// Counts one more request carrying the fault `key`; returns its 1-based number.
+    func nextOrdinal(forFault key: String) -> Int {
+        faultOrdinals[key, default: 0] += 1
+        return faultOrdinals[key]!
+    }
 
     func recordDisconnect() {
         disconnects += 1

@@ -75,12 +75,15 @@ struct OpenAIMockFormat: MockWireFormat {
         return events
     }
 
-    func errorBody(status: Int) -> ByteBuffer {
-        let (type, code): (String, String) = switch status {
+    func errorBody(status: Int, code: String?) -> ByteBuffer {
+        let (type, defaultCode): (String, String) = switch status {
         case 429: ("rate_limit_exceeded", "rate_limit_exceeded")
         case 400..<500: ("invalid_request_error", "mock_client_error")
         default: ("server_error", "mock_server_error")
         }
-        return encode(["error": ["message": .string("Mock upstream injected HTTP \(status)."), "type": .string(type), "param": nil, "code": .string(code)]])
+        let message = code == "context_length_exceeded"
+            ? "This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens."
+            : "Mock upstream injected HTTP \(status)."
+        return encode(["error": ["message": .string(message), "type": .string(type), "param": nil, "code": .string(code ?? defaultCode)]])
     }
 }

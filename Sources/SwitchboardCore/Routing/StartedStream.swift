@@ -1,0 +1,64 @@
+/// An upstream stream whose first chunk has arrived: the point after which the gateway commits to it.
+/// Holds the iterator for the one task that relays the stream, hence the unchecked sendability.
+final class StartedStream: @unchecked Sendable {
+    private var iterator: CompletionStream.AsyncIterator
+    private var first: StreamPart?
+    private var ticket: DeploymentRegistry.Ticket?
+    private var registry: DeploymentRegistry?
+
+    private init(iterator: CompletionStream.AsyncIterator, first: StreamPart?) {
+        self.iterator = iterator
+        self.first = first
+    }
+
+    /// Waits for the first chunk of `stream`; an upstream failure before it is thrown here, so it can fail over.
+    static func start(_ stream: CompletionStream) async throws -> StartedStream {
+        var iterator = stream.makeAsyncIterator()
+        let first = try await iterator.next()
+        return StartedStream(iterator: iterator, first: first)
+    }
+
+    /// The whole stream, first chunk included. Ends the attempt's ticket when the stream ends: a failure
+    /// mid-way counts against the deployment's circuit; the client hanging up does not.
+    func remainder(
+        registry: DeploymentRegistry, ticket: DeploymentRegistry.Ticket, deadline: Duration?, timeout: Duration?, time: TimeSource
+    ) -> CompletionStream {
+        self.ticket = ticket
+        self.registry = registry
+        guard deadline != nil else { return CompletionStream(unfolding: { try await self.next() }) }
+        return CompletionStream(unfolding: {
+            try await Failover.withDeadline(deadline, timeout: timeout, time: time) { try await self.next() }
+        })
+    }
+
+    private func next() async throws -> StreamPart? {
+        if let first {
+            self.first = nil
+            return first
+        }
+        do {
+            guard let part = try await iterator.next() else {
+                finish(.success)
+                return nil
+            }
+            return part
+        } catch let error as UpstreamError {
+            finish(error.isRetryable ? .failure : .success)
+            throw error
+        } catch {
+            finish(.abandoned)
+            throw error
+        }
+    }
+
+    private func finish(_ outcome: DeploymentRegistry.Outcome) {
+        guard let ticket, let registry else { return }
+        self.ticket = nil
+        registry.finish(ticket, outcome: outcome)
+    }
+
+    deinit {
+        // A stream dropped without being read to its end: the attempt is over without a verdict.
+        finish(.abandoned)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Synchronization
+import SwitchboardCore
+
+/// Where usage records go (the batched ledger writer in production).
+public protocol UsageSink: Sendable {
+    /// Queues a record without waiting.
+    func record(_ record: UsageRecord)
+}
+
+extension UsageLedgerWriter: UsageSink {}
+
+/// Governs and accounts chat requests: admission before the upstream call (model allow-list, rate limits,
+/// budget reservation) and settlement after it (cost, budget, TPM correction, exactly one usage record).
+struct ChatAccounting: Sendable {
+    let admission: Admission
+    let sink: any UsageSink
+    let clock: any GatewayClock
+
+    /// Admits the request or throws the refusal (which is recorded). `upstreamModels` lists the models that
+    /// may answer, to price the worst case.
+    func begin(_ request: ChatRequest, identity: CallerIdentity?, requestID: String, upstreamModels: () throws -> [String]) async throws -> ChatMeter {
+        let start = ContinuousClock.now
+        var meter = ChatMeter(request: request, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
+        guard case .virtualKey(let key) = identity else { return meter }
+        let candidates = try upstreamModels()
+        do {
+            let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
+            meter.ticket = try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
+        } catch {
+            let gatewayError = error.gatewayError
+            meter.finish(status: gatewayError.statusCode, errorType: gatewayError.type)
+            throw gatewayError
+        }
+        return meter
+    }
+
+    private func priceOf(_ model: String) -> ModelPrice? { admission.prices.price(for: model) }
+}
+
+/// One request's accounting, settled exactly once.
+struct ChatMeter: Sendable {
+    let request: ChatRequest
+    let requestID: String
+    let identity: CallerIdentity?
+    let start: ContinuousClock.Instant
+    let time: Date
+    let accounting: ChatAccounting
+    var ticket: AdmissionTicket?
+    private let settled = SettledFlag()
+
+    init(request: ChatRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting) {
+        self.request = request
+        self.requestID = requestID
+        self.identity = identity
+        self.start = start
+        self.time = time
+        self.accounting = accounting
+    }
+
+    /// The `x-ratelimit-*` headers of the admitted request: the tightest request and token buckets.
+    var rateLimitHeaders: HTTPFields {
+        var headers = HTTPFields()
+        guard let limits = ticket?.limits else { return headers }
+        for unit in [LimitKey.Unit.requests, .tokens] {
+            guard let tightest = limits.filter({ $0.key.unit == unit }).map(\.value).min(by: { $0.remaining < $1.remaining }) else { continue }
+            headers[HTTPField.Name("x-ratelimit-limit-\(unit.rawValue)")!] = String(tightest.limit)
+            headers[HTTPField.Name("x-ratelimit-remaining-\(unit.rawValue)")!] = String(tightest.remaining)
+            headers[HTTPField.Name("x-ratelimit-reset-\(unit.rawValue)")!] = Self.duration(tightest.resetSeconds)
+        }
+        return headers
+    }
+
+    /// Settles a successful answer. Without reported usage, tokens are estimated and the record says so.
+    func succeed(usage: Usage?, route: UpstreamRoute, streamed: Bool, timeToFirstByte: Duration? = nil, deliveredCharacters: Int = 0,
+                 clientDisconnected: Bool = false, status: Int = 200, errorType: String? = nil) async {
+        let estimated = usage == nil
+        let usage = usage ?? Usage(
+            promptTokens: TokenBudgetEstimate.promptEstimate(request.typed), completionTokens: (deliveredCharacters + 3) / 4
+        )
+        let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.typed.model)
+        if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
+        finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
+               timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected)
+    }
+
+    /// Settles a failure before any answer: the reservation is released and the tokens given back.
+    func fail(_ error: any Error, route: UpstreamRoute? = nil, streamed: Bool) async {
+        let gatewayError = OpenAIErrorMiddleware.map(error)
+        if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
+        finish(status: error is CancellationError ? 499 : gatewayError.statusCode, errorType: error is CancellationError ? "client_disconnected" : gatewayError.type,
+               route: route, streamed: streamed, clientDisconnected: error is CancellationError)
+    }
+
+    /// Writes the one usage record of this request; later calls do nothing.
+    func finish(status: Int, errorType: String?, route: UpstreamRoute? = nil, usage: Usage? = nil, cost: USD = .zero, estimated: Bool = false,
+                streamed: Bool = false, timeToFirstByte: Duration? = nil, clientDisconnected: Bool = false) {
+        guard settled.claim() else { return }
+        let key: KeyIdentity? = if case .virtualKey(let key) = identity { key } else { nil }
+        accounting.sink.record(UsageRecord(
+            requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: request.typed.model,
+            provider: route?.provider, upstreamModel: route?.upstreamModel, promptTokens: usage?.promptTokens ?? 0,
+            completionTokens: usage?.completionTokens ?? 0, cachedTokens: usage?.cachedTokens ?? 0, cost: cost, estimated: estimated,
+            latencyMilliseconds: Self.milliseconds(ContinuousClock.now - start), timeToFirstByteMilliseconds: timeToFirstByte.map(Self.milliseconds),
+            status: status, errorType: errorType, streamed: streamed, clientDisconnected: clientDisconnected, attempts: route?.attempts ?? 0
+        ))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// OpenAI's reset format: `250ms`, `12s`, `1m30s`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded(.up)))ms" }
+        let whole = Int(seconds.rounded(.up))
+        return whole < 60 ? "\(whole)s" : "\(whole / 60)m\(whole % 60)s"
+    }
+}
+
+/// Set once, so that a request is recorded exactly once whichever path ends it.
+final class SettledFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func claim() -> Bool { value.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+}
+
+extension Error {
+    fileprivate var gatewayError: GatewayError {
+        (self as? AdmissionRefusal)?.gatewayError ?? OpenAIErrorMiddleware.map(self)
+    }
+}

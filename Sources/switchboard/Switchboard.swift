@@ -9,7 +9,7 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "An OpenAI-compatible LLM gateway in front of OpenAI, Azure OpenAI, Anthropic and OpenAI-compatible servers.",
-        subcommands: [Serve.self, CheckConfig.self, MockUpstreamCommand.self, Version.self],
+        subcommands: [Serve.self, CheckConfig.self, Keys.self, Tenants.self, UsageReport.self, MockUpstreamCommand.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -182,7 +182,6 @@ final class ManualRoutingTime: Sendable {
             #expect(statuses.count == requests)
             #expect(statuses.allSatisfy { $0 == 502 || $0 == 503 })
             let attempts = await gateway.recorder.requests(model: upstream)
-            print("STORM breaker=\(breaker) attempts=\(attempts) statuses=\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
             #expect(attempts <= requests * 12 / 10, "\(attempts) upstream attempts for \(requests) requests")
             #expect(attempts >= (breaker ? 1 : requests))
         }

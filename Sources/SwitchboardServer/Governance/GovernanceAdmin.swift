@@ -96,7 +96,7 @@ public struct GovernanceAdmin: Sendable {
         }
         let secret = SecretHash.generate(prefix: VirtualKey.secretPrefix)
         var key = VirtualKey(
-            id: "key_" + String(SecretHash.sha256Hex(secret + "id").prefix(16)), tenant: tenantName, name: name.isEmpty ? "default" : name,
+            id: "key_" + String(SecretHash.sha256Hex(SecretHash.generate(prefix: "")).prefix(16)), tenant: tenantName, name: name.isEmpty ? "default" : name,
             hash: SecretHash.sha256Hex(secret), prefix: String(secret.prefix(VirtualKey.secretPrefix.count + 6)),
             expiresAt: expiresAt, metadata: metadata, createdAt: clock.now()
         )

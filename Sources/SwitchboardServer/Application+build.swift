@@ -17,6 +17,10 @@ public struct GatewayDependencies: Sendable {
     public var routingTime: TimeSource = .continuous
     /// Randomness for backoff jitter and weighted picks.
     public var routingRandom: any RandomSource = SystemRandomSource()
+    /// The Prometheus metrics `/metrics` renders; each application gets its own registry unless given one.
+    public var metrics = GatewayMetrics()
+    /// Called with the port of the separate metrics server once it listens (when `metrics.port` is set).
+    public var onMetricsServerRunning: @Sendable (Int) async -> Void = { _ in }
 
     public init(
         configuration: GatewayConfiguration, adminKeyHash: String, httpClient: HTTPClient, database: any ReadinessCheck,
@@ -48,13 +52,25 @@ public func buildApplication(
     let catalog = ModelCatalog(providers: providers, aliases: configuration.aliases, deploymentProviders: deploymentProviders)
     let executor = ChatExecutor(
         catalog: catalog, settings: configuration.routing, time: dependencies.routingTime, random: dependencies.routingRandom,
-        logger: dependencies.logger
+        logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics)
     )
     let router = buildRouter(catalog: catalog, executor: executor, dependencies: dependencies)
+    var services: [any Service] = clients.ownedServices
+    let observability = configuration.observability
+    if observability.metricsEnabled, let metricsPort = observability.metricsPort {
+        let metricsRouter = Router(context: BasicRequestContext.self)
+        metricsRouter.addRoutes(metricsController(executor: executor, dependencies: dependencies).endpoints)
+        services.append(Application(
+            router: metricsRouter,
+            configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "switchboard-metrics"),
+            onServerRunning: { channel in await dependencies.onMetricsServerRunning(channel.localAddress?.port ?? metricsPort) },
+            logger: dependencies.logger
+        ))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
-        services: clients.ownedServices,
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: dependencies.logger
     )
@@ -66,12 +82,22 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: OpenAIErrorMiddleware())
-    router.addRoutes(HealthController(database: dependencies.database, providerCount: catalog.providers.count).endpoints)
+    let registry = executor.registry
+    router.addRoutes(HealthController(
+        database: dependencies.database, providerNames: Array(catalog.providers.keys), circuits: { registry.statuses() }
+    ).endpoints)
+    let observability = dependencies.configuration.observability
+    if observability.metricsEnabled, observability.metricsPort == nil {
+        router.addRoutes(metricsController(executor: executor, dependencies: dependencies).endpoints)
+    }
     let authentication = AuthenticationMiddleware(
         adminKeyHash: dependencies.adminKeyHash, directory: governance.directory, clock: governance.clock
     )
-    let accounting = ChatAccounting(admission: governance.admission, sink: governance.usage, clock: governance.clock)
-    let api = router.group("v1").add(middleware: authentication)
+    var accounting = ChatAccounting(admission: governance.admission, sink: governance.usage, clock: governance.clock)
+    accounting.observer = GatewayRequestObserver(
+        logger: dependencies.logger, metrics: dependencies.metrics, logPrompts: observability.logPrompts
+    )
+    let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
     api.addRoutes(ChatCompletionsController(
         executor: executor, accounting: accounting, maxBodyBytes: dependencies.configuration.maxBodyBytes
     ).endpoints)
@@ -83,3 +109,21 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     admin.addRoutes(CircuitsController(executor: executor).endpoints, atPath: "circuits")
     return router
 }
+
+/// `/metrics`, reading circuit states and the ledger queue at scrape time.
+func metricsController<Context: RequestContext>(executor: ChatExecutor, dependencies: GatewayDependencies) -> MetricsController<Context> {
+    let registry = executor.registry
+    let queue = dependencies.governance.usage as? any QueuedWork
+    return MetricsController(
+        metrics: dependencies.metrics,
+        sources: ScrapeSources(circuits: { registry.statuses() }, ledgerQueueDepth: { queue?.queueDepth ?? 0 }),
+        tokenHash: dependencies.configuration.observability.metricsToken.map { SecretHash.sha256Hex($0.value) }
+    )
+}
+
+/// Work waiting to be done, for the metrics (the usage ledger's queue).
+protocol QueuedWork: Sendable {
+    var queueDepth: Int { get }
+}
+
+extension UsageLedgerWriter: QueuedWork {}

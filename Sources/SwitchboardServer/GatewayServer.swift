@@ -20,6 +20,9 @@ public struct GatewayServer: Sendable {
     }
 
     public func run() async throws {
+        // Held until `run` returns, so that `switchboard restore` refuses while this server has the database open.
+        let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let database = try SQLiteDatabase(directory: configuration.dataDirectory)
         let admin = try await AdminKeyBootstrap.resolve(configuration: configuration, store: SQLiteAdminKeyStore(database: database))
         let client = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
@@ -36,10 +39,11 @@ public struct GatewayServer: Sendable {
         let janitor = LedgerRetentionJanitor(
             repository: usageRepository, retentionDays: configuration.governance.retentionDays, clock: governance.clock, logger: logger
         )
-        let dependencies = GatewayDependencies(
+        var dependencies = GatewayDependencies(
             configuration: configuration, adminKeyHash: admin.hash, httpClient: client, database: database, governance: governance,
             logger: logger
         )
+        dependencies.metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
         let configuration = configuration
         let print = print
         let app = buildApplication(dependencies) { port in

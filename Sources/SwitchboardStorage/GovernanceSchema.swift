@@ -11,6 +11,7 @@ enum GovernanceSchema {
                 tpm INTEGER,
                 budget_limit_nanos INTEGER,
                 budget_period TEXT,
+                tier TEXT,
                 created_at REAL NOT NULL
             );
             CREATE TABLE virtual_key (

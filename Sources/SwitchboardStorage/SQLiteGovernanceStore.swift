@@ -14,9 +14,9 @@ public struct SQLiteGovernanceStore: TenantRepository, KeyRepository, ChangeSequ
                 throw StorageError.conflict("tenant '\(tenant.name)' exists")
             }
             try db.execute(
-                sql: "INSERT INTO tenant (name, models, rpm, tpm, budget_limit_nanos, budget_period, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO tenant (name, models, rpm, tpm, budget_limit_nanos, budget_period, tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [tenant.name, Columns.encode(tenant.models), tenant.rpm, tenant.tpm, tenant.budget?.limit.nanos,
-                            tenant.budget?.period.rawValue, tenant.createdAt.timeIntervalSince1970]
+                            tenant.budget?.period.rawValue, tenant.tier, tenant.createdAt.timeIntervalSince1970]
             )
         }
     }
@@ -32,8 +32,9 @@ public struct SQLiteGovernanceStore: TenantRepository, KeyRepository, ChangeSequ
     public func update(_ tenant: Tenant) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE tenant SET models = ?, rpm = ?, tpm = ?, budget_limit_nanos = ?, budget_period = ? WHERE name = ?",
-                arguments: [Columns.encode(tenant.models), tenant.rpm, tenant.tpm, tenant.budget?.limit.nanos, tenant.budget?.period.rawValue, tenant.name]
+                sql: "UPDATE tenant SET models = ?, rpm = ?, tpm = ?, budget_limit_nanos = ?, budget_period = ?, tier = ? WHERE name = ?",
+                arguments: [Columns.encode(tenant.models), tenant.rpm, tenant.tpm, tenant.budget?.limit.nanos, tenant.budget?.period.rawValue,
+                            tenant.tier, tenant.name]
             )
             if db.changesCount == 0 { throw StorageError.notFound("no tenant '\(tenant.name)'") }
         }
@@ -113,7 +114,7 @@ enum Columns {
 
     static func tenant(_ row: Row) -> Tenant {
         Tenant(name: row["name"], models: decode([String].self, row["models"]), rpm: row["rpm"], tpm: row["tpm"],
-               budget: budget(row), createdAt: Date(timeIntervalSince1970: row["created_at"]))
+               budget: budget(row), tier: row["tier"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     static func key(_ row: Row) -> VirtualKey {

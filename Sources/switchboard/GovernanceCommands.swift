@@ -62,12 +62,15 @@ struct Tenants: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant.")
         @Argument(help: "The tenant's name.") var name: String
+        @Option(help: "A tier name routing rules can match (e.g. free, enterprise).") var tier: String?
         @OptionGroup var limits: BudgetOptions
         @OptionGroup var options: DataOptions
 
         func run() async throws {
             try await runAdmin {
-                let tenant = try await options.admin().createTenant(name: name, limits: try limits.limits())
+                var tenantLimits = try limits.limits()
+                if let tier { tenantLimits.tier = .some(tier) }
+                let tenant = try await options.admin().createTenant(name: name, limits: tenantLimits)
                 try options.emit(TenantRow(tenant)) { "Created tenant \(tenant.name)." }
             }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwitchboardServer
+import SwitchboardStorage
 
 /// The `switchboard` command: an OpenAI-compatible LLM gateway.
 @main
@@ -9,7 +10,10 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "An OpenAI-compatible LLM gateway in front of OpenAI, Azure OpenAI, Anthropic and OpenAI-compatible servers.",
-        subcommands: [Serve.self, CheckConfig.self, Keys.self, Tenants.self, UsageReport.self, MockUpstreamCommand.self, Version.self],
+        subcommands: [
+            Serve.self, CheckConfig.self, Keys.self, Tenants.self, UsageReport.self, Backup.self, Restore.self, MockUpstreamCommand.self,
+            Version.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -31,6 +35,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "json (one object per line) or text (env LOG_FORMAT; default json).")
+    var logFormat: String?
+
     /// The configuration file: the flag, else `SWITCHBOARD_CONFIG`.
     var configPath: String? {
         config ?? ProcessInfo.processInfo.environment["SWITCHBOARD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
@@ -42,6 +49,7 @@ struct ConfigOptions: ParsableArguments {
         flags[.port] = port.map(String.init)
         flags[.dataDirectory] = dataDirectory
         flags[.logLevel] = logLevel
+        flags[.logFormat] = logFormat
         return flags
     }
 
@@ -66,15 +74,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = configuration.logFormat
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "switchboard")
+        // With JSON logs, stdout carries only log lines; the banner goes to stderr.
+        let bannerOutput = format == .json ? FileHandle.standardError : FileHandle.standardOutput
         do {
             try await GatewayServer(configuration: configuration, logger: logger) { text in
-                FileHandle.standardOutput.write(Data((text + "\n").utf8))
+                bannerOutput.write(Data((text + "\n").utf8))
             }.run()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
@@ -135,4 +142,50 @@ struct MockUpstreamCommand: AsyncParsableCommand {
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the version.")
     func run() { print("switchboard \(SwitchboardVersion.current)") }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the SQLite database to a file, consistently, while the gateway serves (SQLite online backup)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .customLong("to"), help: "The backup file to create (must not exist).")
+    var file: String
+
+    func run() async throws {
+        let configuration = try options.load()
+        do {
+            let database = try SQLiteDatabase(directory: configuration.dataDirectory)
+            try SQLiteBackup.backup(database, to: file)
+            try SQLiteBackup.verify(file)
+            print("Backed up \(database.path) to \(file).")
+        } catch {
+            FileHandle.standardError.write(Data("backup failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the SQLite database by a backup. Refuses while a server holds the data directory."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .customLong("from"), help: "The backup file to restore.")
+    var file: String
+
+    func run() async throws {
+        let configuration = try options.load()
+        do {
+            try SQLiteBackup.restore(from: file, into: configuration.dataDirectory)
+            print("Restored \(file) into \(configuration.dataDirectory).")
+        } catch {
+            FileHandle.standardError.write(Data("restore failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 }

@@ -8,6 +8,7 @@ import NIOHTTP1
 import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardStorage
+import Synchronization
 @testable import SwitchboardServer
 import Testing
 
@@ -33,6 +34,10 @@ struct GatewayHarness: Sendable {
     let ledger: UsageLedgerWriter
     /// Finishes when the gateway's service group has returned.
     let gatewayStopped: AsyncStream<Void>
+    /// This gateway's own metrics registry.
+    let metrics: GatewayMetrics
+    /// The separate metrics server's base URL, when `metrics.port` is set.
+    let metricsURL: String?
 
     /// Returns once the gateway has shut down.
     func waitUntilStopped() async {
@@ -45,9 +50,15 @@ struct GatewayHarness: Sendable {
         readiness: FixedReadiness = FixedReadiness(),
         clock: any GatewayClock = SystemClock(),
         routingTime: TimeSource = .continuous,
+        logs: LogCapture? = nil,
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        // The gateway logs into `logs` when given, as JSON lines at trace level (everything it could ever write).
+        let gatewayLogger = logs.map { capture in
+            Logger(label: "switchboard") { label in StructuredLogHandler(label: label, format: .json, level: .trace, output: capture.output) }
+        } ?? quiet
+        let logger = quiet
         let recorder = MockUpstreamRecorder()
         let (mockPorts, mockPort) = AsyncStream<Int>.makeStream()
         let mock = MockUpstream(recorder: recorder).application(port: 0, logger: logger) { mockPort.yield($0) }
@@ -82,9 +93,13 @@ struct GatewayHarness: Sendable {
             try await governance.load()
             var dependencies = GatewayDependencies(
                 configuration: configuration, adminKeyHash: SecretHash.sha256Hex(adminKey), httpClient: upstreamClient,
-                database: readiness, governance: governance, logger: logger
+                database: readiness, governance: governance, logger: gatewayLogger
             )
             dependencies.routingTime = routingTime
+            let metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
+            dependencies.metrics = metrics
+            let (metricsPorts, metricsPort) = AsyncStream<Int>.makeStream()
+            dependencies.onMetricsServerRunning = { metricsPort.yield($0) }
             let app = buildApplication(dependencies) { gatewayPort.yield($0) }
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [.init(service: ledger), .init(service: HTTPClientService(client: upstreamClient)), .init(service: app)],
@@ -99,12 +114,17 @@ struct GatewayHarness: Sendable {
             }
             var gatewayIterator = gatewayPorts.makeAsyncIterator()
             let port = try #require(await gatewayIterator.next())
+            var metricsURL: String?
+            if configuration.observability.metricsEnabled, configuration.observability.metricsPort != nil {
+                var metricsIterator = metricsPorts.makeAsyncIterator()
+                metricsURL = "http://127.0.0.1:\(try #require(await metricsIterator.next()))"
+            }
 
             var clientConfiguration = HTTPClient.Configuration()
             clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = GatewayHarness(gatewayURL: "http://127.0.0.1:\(port)", recorder: recorder, client: client, gatewayGroup: gatewayGroup, store: store, governance: governance, ledger: ledger,
-                                         gatewayStopped: gatewayStopped)
+                                         gatewayStopped: gatewayStopped, metrics: metrics, metricsURL: metricsURL)
             do {
                 try await body(harness)
             } catch {
@@ -186,5 +206,31 @@ func withTimeLimit<T: Sendable>(_ limit: Duration, _ operation: @escaping @Senda
             throw CancellationError()
         }
         return value
+    }
+}
+
+/// Collects the gateway's log lines in memory, for tests that read what was logged.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var output: LogOutput { LogOutput { line in self.append(line) } }
+
+    private func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    /// Every line so far.
+    var all: [String] { lines.withLock { $0 } }
+
+    /// Every line so far, decoded as JSON objects (a line that is not one fails the test).
+    func objects() -> [[String: JSONValue]] {
+        all.compactMap { line in
+            let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8))
+            #expect(object != nil, "not a JSON object: \(line)")
+            return object
+        }
+    }
+
+    /// The completion lines (`event` = `request_completed`).
+    func completions() -> [[String: JSONValue]] {
+        objects().filter { $0["event"]?.stringValue == "request_completed" }
     }
 }

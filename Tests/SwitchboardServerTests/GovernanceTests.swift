@@ -200,6 +200,52 @@ import Testing
     }
 }
 
+extension GovernanceTests {
+    @Test func tenantTierChoosesTheModelThroughRoutingRules() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in
+            configuration.aliases = [ModelAlias(name: "smart", provider: "openai", upstreamModel: "gpt-4o")]
+            configuration.routing.rules = [RoutingRule(models: ["smart"], tiers: ["free"], target: "mock/echo")]
+        }) { gateway in
+            let (_, free) = try await gateway.makeKey(tenant: "hobby", tenantBody: #""tier":"free""#)
+            let (_, paid) = try await gateway.makeKey(tenant: "bigco", tenantBody: #""tier":"enterprise""#)
+            let body = GatewayHarness.chat("smart", "which model answers")
+            let freeReply = try await gateway.chat(free, body)
+            #expect(freeReply.status == 200)
+            #expect(freeReply.headers.first(name: "x-switchboard-provider") == "mock")
+            let paidReply = try await gateway.chat(paid, body)
+            #expect(paidReply.headers.first(name: "x-switchboard-provider") == "openai")
+            #expect(try await gateway.admin("/tenants/hobby").json?["tier"] == "free")
+        }
+    }
+
+    @Test func clientThatHangsUpMidStreamIsBilledForWhatWasDelivered() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in
+            configuration.governance.prices = ["gpt-4o-mini@chunk-delay-ms=200": ModelPrice(inputPerMillion: 1, outputPerMillion: 2)]
+        }) { gateway in
+            let (_, secret) = try await gateway.makeKey()
+            let body = GatewayHarness.chat("openai/gpt-4o-mini@chunk-delay-ms=200", "one two three four five six seven eight", stream: true)
+            let reader = Task {
+                let response = try await gateway.send("/v1/chat/completions", body: body, headers: [("authorization", "Bearer \(secret)")])
+                var iterator = response.body.makeAsyncIterator()
+                var received = 0
+                while received < 3, let chunk = try await iterator.next() { received += chunk.readableBytes > 0 ? 1 : 0 }
+            }
+            try await reader.value
+            reader.cancel()
+            try await withTimeLimit(.seconds(2)) { await gateway.recorder.waitForDisconnects(1) }
+            let record = try await withTimeLimit(.seconds(2)) { () -> UsageRecord in
+                while true {
+                    if let record = await gateway.records().first { return record }
+                    await Task.yield()
+                }
+            }
+            #expect(record.streamed && record.clientDisconnected && record.estimated)
+            #expect(record.completionTokens > 0 && record.completionTokens < 20)
+            #expect(record.cost > .zero)
+        }
+    }
+}
+
 extension JSONValue {
     var doubleValue: Double? {
         switch self {

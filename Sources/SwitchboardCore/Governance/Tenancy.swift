@@ -59,10 +59,16 @@ public struct Tenant: Sendable, Equatable {
     public var rpm: Int?
     public var tpm: Int?
     public var budget: BudgetPolicy?
+    /// A tier name routing rules can match (`routing.rules[].when.tier`), e.g. `free` or `enterprise`.
+    public var tier: String?
     public var createdAt: Date
 
-    public init(name: String, models: [String]? = nil, rpm: Int? = nil, tpm: Int? = nil, budget: BudgetPolicy? = nil, createdAt: Date = Date()) {
+    public init(
+        name: String, models: [String]? = nil, rpm: Int? = nil, tpm: Int? = nil, budget: BudgetPolicy? = nil, tier: String? = nil,
+        createdAt: Date = Date()
+    ) {
         self.name = name
+        self.tier = tier
         self.models = models
         self.rpm = rpm
         self.tpm = tpm

@@ -50,14 +50,16 @@ public struct ChatExecutor: Sendable {
     ///   - time: the clock for breakers, budgets, caps, backoff and deadlines.
     ///   - random: the source for jitter and weighted picks.
     ///   - logger: where circuit transitions are logged.
+    ///   - observer: told about every upstream attempt (metrics).
     public init(
         catalog: ModelCatalog, settings: RoutingSettings = .init(), time: TimeSource = .continuous,
-        random: any RandomSource = SystemRandomSource(), logger: Logger = Logger(label: "switchboard.routing")
+        random: any RandomSource = SystemRandomSource(), logger: Logger = Logger(label: "switchboard.routing"),
+        observer: any AttemptObserver = NoAttemptObserver()
     ) {
         self.catalog = catalog
         self.settings = settings
         self.time = time
-        self.registry = DeploymentRegistry(breaker: settings.circuitBreaker, time: time, logger: logger)
+        self.registry = DeploymentRegistry(breaker: settings.circuitBreaker, time: time, logger: logger, observer: observer)
         self.retryBudget = RetryBudget(settings: settings.retryBudget, time: time)
         self.picker = DeploymentPicker(random: random)
     }

@@ -45,7 +45,7 @@ public final class DeploymentRegistry: Sendable {
     }
 
     /// The outcome of an attempt, for the breaker.
-    public enum Outcome: Sendable {
+    public enum Outcome: String, Sendable {
         case success
         case failure
         case abandoned
@@ -55,14 +55,16 @@ public final class DeploymentRegistry: Sendable {
     private let settings: CircuitBreakerSettings
     private let time: TimeSource
     private let logger: Logger
+    private let observer: any AttemptObserver
     /// Weight of the newest latency sample in the moving average.
     static let latencySmoothing = 0.3
 
     public init(breaker settings: CircuitBreakerSettings = .init(), time: TimeSource = .continuous,
-                logger: Logger = Logger(label: "switchboard.routing")) {
+                logger: Logger = Logger(label: "switchboard.routing"), observer: any AttemptObserver = NoAttemptObserver()) {
         self.settings = settings
         self.time = time
         self.logger = logger
+        self.observer = observer
     }
 
     private func newEntry(_ deployment: Deployment) -> Entry {
@@ -123,8 +125,8 @@ public final class DeploymentRegistry: Sendable {
     /// Ends an attempt.
     public func finish(_ ticket: Ticket, outcome: Outcome) {
         let now = time.now
-        let transition = entries.withLock { entries -> CircuitState? in
-            guard var entry = entries[ticket.id] else { return nil }
+        let (transition, provider) = entries.withLock { entries -> (CircuitState?, String?) in
+            guard var entry = entries[ticket.id] else { return (nil, nil) }
             defer { entries[ticket.id] = entry }
             entry.inFlight = max(0, entry.inFlight - 1)
             let breakerOutcome: CircuitBreaker.Outcome = switch outcome {
@@ -132,9 +134,10 @@ public final class DeploymentRegistry: Sendable {
             case .failure: .failure
             case .abandoned: .abandoned
             }
-            return entry.breaker.record(breakerOutcome, admission: ticket.admission, now: now)
+            return (entry.breaker.record(breakerOutcome, admission: ticket.admission, now: now), entry.deployment.provider)
         }
         if let transition { log(transition, deploymentID: ticket.id) }
+        if let provider { observer.attemptFinished(provider: provider, deployment: ticket.id, outcome: outcome) }
     }
 
     /// When the earliest open circuit among `deployments` lets a probe through, from now.

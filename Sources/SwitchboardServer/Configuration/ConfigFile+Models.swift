@@ -142,12 +142,7 @@ extension ConfigFile {
                 problems.append(problem("\(path).\(key)", valueNode, "'\(valueNode.scalar?.string ?? "")' is not a positive whole number of milliseconds"))
                 continue
             }
-            switch key {
-            case "connect_ms": timeouts.connect = .milliseconds(millis)
-            case "first_byte_ms": timeouts.firstByte = .milliseconds(millis)
-            case "idle_ms": timeouts.idle = .milliseconds(millis)
-            default: timeouts.total = .milliseconds(millis)
-            }
+            timeouts.set(key, milliseconds: millis)
         }
         return timeouts
     }

@@ -24,6 +24,10 @@ public struct GatewayConfiguration: Sendable {
     public var adminKey: Secret?
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String = "info"
+    /// `json` (one object per line, the default) or `text` (for terminals).
+    public var logFormat: LogFormat = .json
+    /// Metrics and prompt logging (`metrics:` and `log.prompts` in the file).
+    public var observability = ObservabilitySettings()
     /// Default upstream timeouts; a provider may override them.
     public var timeouts = UpstreamTimeouts()
     /// Configured providers, in declaration order (the built-in `mock` included).
@@ -41,6 +45,22 @@ public struct GatewayConfiguration: Sendable {
     public var bindsLoopbackOnly: Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
+}
+
+/// Metrics exposure and what the logs may contain.
+public struct ObservabilitySettings: Sendable {
+    /// Whether prompts and completions appear in the completion log line (PII-redacted).
+    public var logPrompts = false
+    /// Whether `GET /metrics` is served.
+    public var metricsEnabled = true
+    /// Serve `/metrics` on this port instead of the main one (same host); `nil` for the main port.
+    public var metricsPort: Int?
+    /// When set, scrapers must send `Authorization: Bearer TOKEN`.
+    public var metricsToken: Secret?
+    /// Whether request, token and cost metrics carry a `tenant` label (mind the cardinality).
+    public var tenantLabels = false
+
+    public init() {}
 }
 
 /// One configured provider.

@@ -82,13 +82,20 @@ struct ProviderResolver {
                 problems.append(ConfigProblem(path: "\(path).\(name)", reason: "'\(text)' is not a positive whole number of milliseconds"))
                 continue
             }
-            switch name {
-            case "connect_ms": timeouts.connect = .milliseconds(millis)
-            case "first_byte_ms": timeouts.firstByte = .milliseconds(millis)
-            case "idle_ms": timeouts.idle = .milliseconds(millis)
-            default: timeouts.total = .milliseconds(millis)
-            }
+            timeouts.set(name, milliseconds: millis)
         }
         return timeouts
+    }
+}
+
+extension UpstreamTimeouts {
+    /// Sets the timeout named by a configuration key (`connect_ms`, `first_byte_ms`, `idle_ms`, `total_ms`).
+    mutating func set(_ key: String, milliseconds: Int) {
+        switch key {
+        case "connect_ms": connect = .milliseconds(milliseconds)
+        case "first_byte_ms": firstByte = .milliseconds(milliseconds)
+        case "idle_ms": idle = .milliseconds(milliseconds)
+        default: total = .milliseconds(milliseconds)
+        }
     }
 }

@@ -8,6 +8,12 @@ public enum Setting: String, CaseIterable, Sendable {
     case dataDirectory = "storage.data_dir"
     case adminKey = "admin.key"
     case logLevel = "log.level"
+    case logFormat = "log.format"
+    case logPrompts = "log.prompts"
+    case metricsEnabled = "metrics.enabled"
+    case metricsPort = "metrics.port"
+    case metricsToken = "metrics.token"
+    case metricsTenantLabels = "metrics.tenant_labels"
     case connectTimeout = "upstream.timeouts.connect_ms"
     case firstByteTimeout = "upstream.timeouts.first_byte_ms"
     case idleTimeout = "upstream.timeouts.idle_ms"
@@ -27,6 +33,12 @@ public enum Setting: String, CaseIterable, Sendable {
         case .dataDirectory: "SWITCHBOARD_DATA_DIR"
         case .adminKey: "SWITCHBOARD_ADMIN_KEY"
         case .logLevel: "LOG_LEVEL"
+        case .logFormat: "LOG_FORMAT"
+        case .logPrompts: "SWITCHBOARD_LOG_PROMPTS"
+        case .metricsEnabled: "SWITCHBOARD_METRICS_ENABLED"
+        case .metricsPort: "SWITCHBOARD_METRICS_PORT"
+        case .metricsToken: "SWITCHBOARD_METRICS_TOKEN"
+        case .metricsTenantLabels: "SWITCHBOARD_METRICS_TENANT_LABELS"
         case .connectTimeout: "SWITCHBOARD_UPSTREAM_CONNECT_TIMEOUT_MS"
         case .firstByteTimeout: "SWITCHBOARD_UPSTREAM_FIRST_BYTE_TIMEOUT_MS"
         case .idleTimeout: "SWITCHBOARD_UPSTREAM_IDLE_TIMEOUT_MS"
@@ -39,5 +51,5 @@ public enum Setting: String, CaseIterable, Sendable {
     }
 
     /// Whether the file must give it as a secret reference.
-    public var isSecret: Bool { self == .adminKey }
+    public var isSecret: Bool { self == .adminKey || self == .metricsToken }
 }

@@ -23,31 +23,32 @@ struct SettingsReader {
                 report(.logLevel, "must be one of \(levels.joined(separator: ", "))")
             }
         }
-        if let admin = string(.adminKey, isSecret: true) {
-            // The variable holds the key itself; the file must reference it.
-            if environment[Setting.adminKey.environmentVariable] == admin {
-                configuration.adminKey = validatedAdminKey(admin)
+        if let admin = secret(.adminKey) { configuration.adminKey = validatedAdminKey(admin) }
+        if let format = string(.logFormat) {
+            if let parsed = LogFormat(rawValue: format.lowercased()) {
+                configuration.logFormat = parsed
             } else {
-                var resolver = SecretReference(environment: environment)
-                if let resolved = resolver.resolve(admin, path: Setting.adminKey.rawValue) {
-                    configuration.adminKey = validatedAdminKey(resolved.value)
-                }
-                problems += resolver.problems
+                report(.logFormat, "must be json or text")
             }
         }
+        if let value = boolean(.logPrompts) { configuration.observability.logPrompts = value }
+        if let value = boolean(.metricsEnabled) { configuration.observability.metricsEnabled = value }
+        if let port = integer(.metricsPort, in: 0...65535) { configuration.observability.metricsPort = port }
+        if let token = secret(.metricsToken) {
+            if token.count >= 16 {
+                configuration.observability.metricsToken = Secret(token)
+            } else {
+                report(.metricsToken, "must be at least 16 characters")
+            }
+        }
+        if let value = boolean(.metricsTenantLabels) { configuration.observability.tenantLabels = value }
         var timeouts = configuration.timeouts
         if let value = integer(.connectTimeout, in: 1...600_000) { timeouts.connect = .milliseconds(value) }
         if let value = integer(.firstByteTimeout, in: 1...3_600_000) { timeouts.firstByte = .milliseconds(value) }
         if let value = integer(.idleTimeout, in: 1...3_600_000) { timeouts.idle = .milliseconds(value) }
         if let value = integer(.totalTimeout, in: 1...86_400_000) { timeouts.total = .milliseconds(value) }
         configuration.timeouts = timeouts
-        if let text = string(.allowUnpricedModels) {
-            switch text.lowercased() {
-            case "true", "yes", "1": configuration.governance.allowUnpricedModels = true
-            case "false", "no", "0": configuration.governance.allowUnpricedModels = false
-            default: report(.allowUnpricedModels, "'\(text)' is not true or false")
-            }
-        }
+        if let value = boolean(.allowUnpricedModels) { configuration.governance.allowUnpricedModels = value }
         if let value = integer(.defaultMaxOutputTokens, in: 1...10_000_000) { configuration.governance.defaultOutputCap = value }
         if let value = integer(.ledgerRetentionDays, in: 1...36_500) { configuration.governance.retentionDays = value }
         if let value = integer(.ledgerFlushInterval, in: 1...60_000) { configuration.governance.flushInterval = .milliseconds(value) }
@@ -59,6 +60,27 @@ struct SettingsReader {
             return nil
         }
         return Secret(key)
+    }
+
+    /// A secret setting: the environment variable holds the value itself; the file must reference it.
+    private mutating func secret(_ setting: Setting) -> String? {
+        guard let value = string(setting, isSecret: true) else { return nil }
+        if environment[setting.environmentVariable] == value { return value }
+        var resolver = SecretReference(environment: environment)
+        let resolved = resolver.resolve(value, path: setting.rawValue)
+        problems += resolver.problems
+        return resolved?.value
+    }
+
+    private mutating func boolean(_ setting: Setting) -> Bool? {
+        guard let text = string(setting) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0": return false
+        default:
+            report(setting, "'\(text)' is not true or false")
+            return nil
+        }
     }
 
     private func string(_ setting: Setting, isSecret: Bool = false) -> String? {

@@ -20,7 +20,7 @@ enum AdminJSON {
     /// Limits in a create or patch body: an absent field is left alone, `null` clears it.
     struct LimitsBody: Decodable {
         var limits = GovernanceAdmin.Limits()
-        enum CodingKeys: String, CodingKey { case models, rpm, tpm, budget }
+        enum CodingKeys: String, CodingKey { case models, rpm, tpm, budget, tier }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -28,6 +28,7 @@ enum AdminJSON {
             limits.rpm = try container.decodeNullable(Int.self, forKey: .rpm)
             limits.tpm = try container.decodeNullable(Int.self, forKey: .tpm)
             limits.budget = try container.decodeNullable(Budget.self, forKey: .budget).map { $0?.policy }
+            limits.tier = try container.decodeNullable(String.self, forKey: .tier)
         }
     }
 
@@ -37,8 +38,9 @@ enum AdminJSON {
         var rpm: Int?
         var tpm: Int?
         var budget: Budget?
+        var tier: String?
         var createdAt: Date
-        enum CodingKeys: String, CodingKey { case name, models, rpm, tpm, budget, createdAt = "created_at" }
+        enum CodingKeys: String, CodingKey { case name, models, rpm, tpm, budget, tier, createdAt = "created_at" }
 
         init(_ tenant: Tenant) {
             name = tenant.name
@@ -46,6 +48,7 @@ enum AdminJSON {
             rpm = tenant.rpm
             tpm = tenant.tpm
             budget = tenant.budget.map(Budget.init)
+            tier = tenant.tier
             createdAt = tenant.createdAt
         }
     }

@@ -41,7 +41,7 @@ struct ChatCompletionsController {
                 guard watched, !(error is CancellationError) else { throw error }
                 return try HangUpGrace.closingResponse(for: error, request: request, context: context)
             }
-            await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false)
+            await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
             var headers = Self.routeHeaders(executed.route)
             headers.append(contentsOf: meter.rateLimitHeaders)
             headers[.contentType] = "application/json"

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 import SwitchboardCore
 
@@ -17,12 +18,43 @@ final class StreamTally: Sendable {
 
     /// Notes one part as it is relayed.
     func saw(_ part: StreamPart) {
-        let characters = part.isUsageOnly ? 0 : max(0, part.payload.readableBytes - 150) / 2
+        let characters = part.isUsageOnly ? 0 : Self.deltaBytes(in: part.payload)
         state.withLock { state in
             if state.firstByte == nil { state.firstByte = ContinuousClock.now - start }
             if let usage = part.usage { state.usage = usage }
             state.characters += characters
         }
+    }
+
+    /// Bytes of `content` and tool-call `arguments` text in a chunk, found without decoding the JSON.
+    static func deltaBytes(in payload: ByteBuffer) -> Int {
+        payload.withUnsafeReadableBytes { bytes in
+            var total = 0
+            for marker in [contentMarker, argumentsMarker] {
+                var index = 0
+                while let start = find(marker, in: bytes, from: index) {
+                    var end = start
+                    while end < bytes.count, !(bytes[end] == UInt8(ascii: "\"") && bytes[end - 1] != UInt8(ascii: "\\")) { end += 1 }
+                    total += end - start
+                    index = end
+                }
+            }
+            return total
+        }
+    }
+
+    private static let contentMarker = Array(#""content":""#.utf8)
+    private static let argumentsMarker = Array(#""arguments":""#.utf8)
+
+    /// The index just after the first occurrence of `marker` at or after `from`.
+    private static func find(_ marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard bytes.count >= marker.count else { return nil }
+        var index = from
+        while index + marker.count <= bytes.count {
+            if bytes[index] == marker[0], zip(marker.indices, marker).allSatisfy({ bytes[index + $0.0] == $0.1 }) { return index + marker.count }
+            index += 1
+        }
+        return nil
     }
 
     /// Notes that the stream failed after its first byte.

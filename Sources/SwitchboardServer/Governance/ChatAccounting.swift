@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Synchronization
 import SwitchboardCore
 
@@ -17,6 +18,8 @@ struct ChatAccounting: Sendable {
     let admission: Admission
     let sink: any UsageSink
     let clock: any GatewayClock
+    /// Told about every settled request and every refusal (the completion log line and metrics).
+    var observer: any RequestObserver = NoRequestObserver()
 
     /// Admits the request or throws the refusal (which is recorded). `upstreamModels` lists the models that
     /// may answer, to price the worst case.
@@ -29,6 +32,7 @@ struct ChatAccounting: Sendable {
             let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
             meter.ticket = try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
         } catch {
+            observer.admissionRefused(error)
             let gatewayError = error.gatewayError
             meter.finish(status: gatewayError.statusCode, errorType: gatewayError.type)
             throw gatewayError
@@ -74,7 +78,7 @@ struct ChatMeter: Sendable {
 
     /// Settles a successful answer. Without reported usage, tokens are estimated and the record says so.
     func succeed(usage: Usage?, route: UpstreamRoute, streamed: Bool, timeToFirstByte: Duration? = nil, deliveredCharacters: Int = 0,
-                 clientDisconnected: Bool = false, status: Int = 200, errorType: String? = nil) async {
+                 clientDisconnected: Bool = false, status: Int = 200, errorType: String? = nil, body: ByteBuffer? = nil) async {
         let estimated = usage == nil
         let usage = usage ?? Usage(
             promptTokens: TokenBudgetEstimate.promptEstimate(request.typed), completionTokens: (deliveredCharacters + 3) / 4
@@ -82,7 +86,7 @@ struct ChatMeter: Sendable {
         let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.typed.model)
         if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
         finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
-               timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected)
+               timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected, body: body)
     }
 
     /// Settles a failure before any answer: the reservation is released and the tokens given back.
@@ -95,16 +99,18 @@ struct ChatMeter: Sendable {
 
     /// Writes the one usage record of this request; later calls do nothing.
     func finish(status: Int, errorType: String?, route: UpstreamRoute? = nil, usage: Usage? = nil, cost: USD = .zero, estimated: Bool = false,
-                streamed: Bool = false, timeToFirstByte: Duration? = nil, clientDisconnected: Bool = false) {
+                streamed: Bool = false, timeToFirstByte: Duration? = nil, clientDisconnected: Bool = false, body: ByteBuffer? = nil) {
         guard settled.claim() else { return }
         let key: KeyIdentity? = if case .virtualKey(let key) = identity { key } else { nil }
-        accounting.sink.record(UsageRecord(
+        let record = UsageRecord(
             requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: request.typed.model,
             provider: route?.provider, upstreamModel: route?.upstreamModel, promptTokens: usage?.promptTokens ?? 0,
             completionTokens: usage?.completionTokens ?? 0, cachedTokens: usage?.cachedTokens ?? 0, cost: cost, estimated: estimated,
             latencyMilliseconds: Self.milliseconds(ContinuousClock.now - start), timeToFirstByteMilliseconds: timeToFirstByte.map(Self.milliseconds),
             status: status, errorType: errorType, streamed: streamed, clientDisconnected: clientDisconnected, attempts: route?.attempts ?? 0
-        ))
+        )
+        accounting.sink.record(record)
+        accounting.observer.requestFinished(record, request: request, completionBody: body)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -28,8 +28,11 @@ public struct GovernanceAdmin: Sendable {
         public var rpm: Int??
         public var tpm: Int??
         public var budget: BudgetPolicy??
+        /// Tenants only: the routing tier.
+        public var tier: String??
 
-        public init(models: [String]?? = nil, rpm: Int?? = nil, tpm: Int?? = nil, budget: BudgetPolicy?? = nil) {
+        public init(models: [String]?? = nil, rpm: Int?? = nil, tpm: Int?? = nil, budget: BudgetPolicy?? = nil, tier: String?? = nil) {
+            self.tier = tier
             self.models = models
             self.rpm = rpm
             self.tpm = tpm
@@ -175,6 +178,7 @@ public struct GovernanceAdmin: Sendable {
         if let rpm = limits.rpm { tenant.rpm = rpm }
         if let tpm = limits.tpm { tenant.tpm = tpm }
         if let budget = limits.budget { tenant.budget = budget }
+        if let tier = limits.tier { tenant.tier = tier }
     }
 
     static func notFound(_ kind: String, _ name: String) -> GatewayError {

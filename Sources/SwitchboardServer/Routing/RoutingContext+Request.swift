@@ -21,7 +21,8 @@ extension RoutingContext {
             timeout = .milliseconds(millis)
         }
         let pinned = request.headers[Self.deploymentHeader].flatMap { $0.isEmpty ? nil : $0 }
-        self.init(metadata: chat.typed.metadata ?? [:], tenantTier: nil, isAdmin: context.identity == .admin,
+        let tier: String? = if case .virtualKey(let key) = context.identity { key.tenant.tier } else { nil }
+        self.init(metadata: chat.typed.metadata ?? [:], tenantTier: tier, isAdmin: context.identity == .admin,
                   pinnedDeployment: pinned, timeout: timeout)
     }
 }

@@ -1,0 +1,62 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Counts requests in flight (`switchboard_active_requests`) and streamed responses being relayed
+/// (`switchboard_active_streams`) until the body is finished. The gauges drop just before the end of the
+/// response is sent, so a client that has read a whole response never sees itself still counted.
+struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        metrics.activeRequests.increment()
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            metrics.activeRequests.decrement()
+            throw error
+        }
+        let streamed = response.headers[.contentType]?.hasPrefix("text/event-stream") == true
+        if streamed { metrics.activeStreams.increment() }
+        let done = InFlightRelease(metrics: metrics, streamed: streamed)
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            // Covers a writer that fails or is cancelled before it finishes.
+            defer { done.release() }
+            try await body.write(ReleasingWriter(parent: writer, done: done))
+        }
+        return response
+    }
+}
+
+/// Decrements the gauges exactly once.
+final class InFlightRelease: Sendable {
+    let metrics: GatewayMetrics
+    let streamed: Bool
+    private let released = SettledFlag()
+
+    init(metrics: GatewayMetrics, streamed: Bool) {
+        self.metrics = metrics
+        self.streamed = streamed
+    }
+
+    func release() {
+        guard released.claim() else { return }
+        metrics.activeRequests.decrement()
+        if streamed { metrics.activeStreams.decrement() }
+    }
+}
+
+/// Passes writes through; releases the in-flight count just before finishing the body.
+struct ReleasingWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    let done: InFlightRelease
+
+    mutating func write(_ buffer: ByteBuffer) async throws { try await parent.write(buffer) }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        done.release()
+        try await parent.finish(trailingHeaders)
+    }
+}

@@ -48,6 +48,8 @@ import Testing
             }
             #expect(reply.status == 504)
             #expect(reply.json?["error"]?["code"] == "upstream_timeout")
+            // Retries are on by default, but a hung deployment is not waited for twice.
+            #expect(await gateway.recorder.totalRequests == 1)
             // The gateway gave up on the upstream: the mock sees its connection closed.
             try await withTimeLimit(.seconds(5)) { await gateway.recorder.waitForDisconnects(1) }
         }

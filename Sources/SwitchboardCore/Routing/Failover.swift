@@ -89,7 +89,9 @@ struct Failover: Sendable {
                 guard error.isRetryable else { throw error }
                 lastError = error
                 failures[deployment.id, default: 0] += 1
-                if let wait = error.retryAfter, wait > policy.maxRetryAfter {
+                // A deployment that accepted the request and sent nothing is not waited for twice in one request:
+                // other deployments and fallbacks are still tried, so a hung model ends within one first-byte timeout.
+                if error.kind == .firstByteTimeout || (error.retryAfter.map { $0 > policy.maxRetryAfter } ?? false) {
                     excluded.insert(deployment.id)
                 } else {
                     retryAfter[deployment.id] = error.retryAfter

@@ -10,7 +10,8 @@ Targets, measured interleaved in one run against the same origin:
 Writes bench/out/ (logs, raw wrk output, perf data), docs/performance.json, and docs/performance.md (through
 bench/report.py). Everything listens on 127.0.0.1 only. Knobs (environment): BENCH_DURATION (s per wrk run,
 default 4), BENCH_ROUNDS (default 3), BENCH_STREAMS (default 10000), BENCH_PORT_BASE (default 18080),
-BENCH_PROFILE=0 to skip perf, BENCH_MICRO=0 to skip the micro-benchmarks.
+BENCH_PROFILE=0 to skip perf, BENCH_MICRO=0 to skip the micro-benchmarks; BENCH_REF=<commit> makes bench/run
+build and measure a clean export of that commit.
 """
 
 import http.client
@@ -345,12 +346,29 @@ def profile(targets, gateway_pid, seconds=8):
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         run_wrk(targets, "switchboard-full", mode, 32, seconds, f"profile-{mode}")
         recorder.wait()
+        inclusive = perf_table(data, ["--children", "--sort", "symbol"], 400)
+        ours = gateway_names()
         result[mode] = {
             "self": perf_table(data, ["--no-children", "--sort", "symbol"], 25),
-            "inclusive": perf_table(data, ["--children", "--sort", "symbol"], 40),
+            "inclusive": inclusive[:30],
+            # Inclusive rows naming the gateway's own types (or Foundation's JSON coders): where its code spends.
+            "gateway_inclusive": [row for row in inclusive if ours.search(row["name"]) and not row["name"].startswith(WRAPPERS)][:30],
             "by_library": perf_table(data, ["--no-children", "--sort", "dso"], 10),
         }
     return result
+
+
+# Compiler-made frames that repeat their parent's cost under another name.
+WRAPPERS = ("partial apply", "closure #", "protocol witness", "thunk", "dispatch thunk")
+
+
+def gateway_names():
+    """A pattern matching the types declared in the measured sources (names of 8+ letters, to skip generic
+    ones such as `Entry`), plus Foundation's JSON coders."""
+    source = ROOT / (".build-release-src" if os.environ.get("BENCH_REF") else ".") / "Sources"
+    declared = re.compile(r"\b(?:struct|class|actor|enum|protocol) ([A-Z][A-Za-z0-9]{7,})")
+    names = {name for file in source.rglob("*.swift") for name in declared.findall(file.read_text())}
+    return re.compile(r"\b(" + "|".join(sorted(names | {"JSONDecoder", "JSONEncoder"})) + r")\b")
 
 
 def perf_table(data, options, limit):
@@ -362,9 +380,11 @@ def perf_table(data, options, limit):
     for line in text.splitlines():
         match = re.match(r"^\s+([\d.]+)%\s+(?:([\d.]+)%\s+)?(?:\[.\]\s+)?(.+?)\s*$", line)
         if match and not line.lstrip().startswith("#"):
-            row = {"percent": float(match.group(1)), "name": match.group(3)[:220]}
+            # perf pads the symbol column and may append empty ones: the name ends at the first wide gap.
+            name = re.split(r"\s{2,}", match.group(3))[0][:220]
+            row = {"percent": float(match.group(1)), "name": name}
             if match.group(2):
-                row = {"inclusive": float(match.group(1)), "self": float(match.group(2)), "name": match.group(3)[:220]}
+                row = {"inclusive": float(match.group(1)), "self": float(match.group(2)), "name": name}
             rows.append(row)
     return rows[:limit]
 
@@ -443,9 +463,11 @@ def versions():
         return (result.stdout + result.stderr).strip().splitlines()[0]
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
-        "worktree_dirty": bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "Sources", "Package.swift"],
-                                              capture_output=True, text=True).stdout.strip()),
+        # bench/run builds BENCH_REF's clean export when it is set, else the working tree.
+        "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", os.environ.get("BENCH_REF") or "HEAD"],
+                                 capture_output=True, text=True).stdout.strip(),
+        "worktree_dirty": not os.environ.get("BENCH_REF") and bool(subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "Sources", "Package.swift"], capture_output=True, text=True).stdout.strip()),
         "cpus": os.cpu_count(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "kernel": platform.release(),

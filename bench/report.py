@@ -85,7 +85,7 @@ def render(result, notes):
         "",
         table(["target", "compared", "limit", "measured", "verdict"],
               [[t["name"], t["compared"], f"{'≥' if t['unit'] == '×' else '≤'} {t['target']} {t['unit']}",
-                f"{t['measured']:.3g} {t['unit']}", "✅ met" if t["met"] else "❌ " + t["margin"]] for t in result["targets"]]),
+                f"{t['measured']:.4g} {t['unit']}", "✅ met" if t["met"] else "❌ " + t["margin"]] for t in result["targets"]]),
         "",
     ]
     for mode, title in (("json", "Non-streaming"), ("stream", "Streaming (wrk: time to the whole stream)")):
@@ -128,7 +128,10 @@ def render(result, notes):
             f"here is {streams['fd_hard_limit']:,} (hard) and the gateway needs two per stream, so at most "
             f"{streams['steps'][-1]['requested']:,} streams fit; per stream the gateway costs about "
             f"{streams['per_stream_kib']} KiB, which extrapolates to {streams['extrapolated_rss_mib_at_requested']} MiB at "
-            f"{streams['requested']:,}.", ""]
+            f"{streams['requested']:,}."
+            + "".join(f" Of the {s['requested']:,} attempted, {s['failed']:,} could not be opened "
+                      f"({'; '.join(s['failure_examples'])}) and the ramp took {s['ramp_seconds']} s."
+                      for s in streams["steps"] if s["failed"]), ""]
     startup = result["startup"]
     out += ["## Start-up", "",
             f"From spawning `switchboard serve` to `/ready` answering 200, polled every 2 ms, with the database this run "
@@ -148,7 +151,11 @@ def render(result, notes):
                     "By library: " + ", ".join(f"{row['name']} {row['percent']:.1f}%" for row in profile["by_library"]), "",
                     table(["self %", "function"], [[f"{row['percent']:.1f}", f"`{row['name']}`"] for row in profile["self"]]),
                     "",
-                    "<details><summary>Inclusive (children) top entries</summary>", "",
+                    "Gateway code and JSON coding, inclusive (a caller's share includes its callees'):", "",
+                    table(["inclusive %", "self %", "function"],
+                          [[f"{row['inclusive']:.1f}", f"{row['self']:.1f}", f"`{row['name']}`"] for row in profile["gateway_inclusive"]]),
+                    "",
+                    "<details><summary>Inclusive (children) top entries, everything</summary>", "",
                     table(["inclusive %", "self %", "function"],
                           [[f"{row['inclusive']:.1f}", f"{row['self']:.1f}", f"`{row['name']}`"] for row in profile["inclusive"]]),
                     "", "</details>", ""]
@@ -161,6 +168,7 @@ def render(result, notes):
             "## How to reproduce", "",
             "```sh",
             "bench/run            # installs wrk, nginx and perf when missing, builds release, runs everything (~12 min)",
+            "BENCH_REF=HEAD bench/run                     # measure a clean export of a commit, not the working tree",
             "BENCH_DURATION=10 BENCH_ROUNDS=5 bench/run   # longer runs; BENCH_PROFILE=0 / BENCH_MICRO=0 skip stages",
             "python3 bench/report.py                      # re-render this page from docs/performance.json",
             "```", "",

@@ -40,7 +40,7 @@ extension SQLiteDatabase: ReadinessCheck {}
 /// Builds the gateway application from its dependencies. The caller owns the HTTP client's lifecycle.
 public func buildApplication(
     _ dependencies: GatewayDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let configuration = dependencies.configuration
     let clients = UpstreamClients(
         shared: dependencies.httpClient, defaults: configuration.timeouts, timeoutSets: ProviderFactory.timeoutSets(configuration)
@@ -54,7 +54,7 @@ public func buildApplication(
         catalog: catalog, settings: configuration.routing, time: dependencies.routingTime, random: dependencies.routingRandom,
         logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics)
     )
-    let router = buildRouter(catalog: catalog, executor: executor, dependencies: dependencies)
+    let router = try buildRouter(catalog: catalog, executor: executor, dependencies: dependencies)
     var services: [any Service] = clients.ownedServices
     let observability = configuration.observability
     if observability.metricsEnabled, let metricsPort = observability.metricsPort {
@@ -77,10 +77,13 @@ public func buildApplication(
 }
 
 /// The routes: health and readiness open, `/v1` for any key, `/admin/v1` for the admin key only.
-func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: GatewayDependencies) -> Router<GatewayRequestContext> {
+func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: GatewayDependencies) throws -> Router<GatewayRequestContext> {
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(
+        allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
+    ))
     router.add(middleware: OpenAIErrorMiddleware())
     let registry = executor.registry
     router.addRoutes(HealthController(
@@ -99,7 +102,8 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     )
     let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
     api.addRoutes(ChatCompletionsController(
-        executor: executor, accounting: accounting, maxBodyBytes: dependencies.configuration.maxBodyBytes
+        executor: executor, accounting: accounting, policy: try RequestPolicy(settings: dependencies.configuration.policy),
+        maxBodyBytes: dependencies.configuration.maxBodyBytes
     ).endpoints)
     api.addRoutes(ModelsController(catalog: catalog).endpoints)
     let admin = router.group("admin/v1").add(middleware: authentication).add(middleware: AdminOnlyMiddleware())
@@ -107,6 +111,7 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     admin.addRoutes(KeysController(admin: governance.admin).endpoints, atPath: "keys")
     admin.addRoutes(UsageController(admin: governance.admin).endpoints, atPath: "usage")
     admin.addRoutes(CircuitsController(executor: executor).endpoints, atPath: "circuits")
+    admin.addRoutes(FlagsController(flags: executor.settings.flags).endpoints, atPath: "flags")
     return router
 }
 

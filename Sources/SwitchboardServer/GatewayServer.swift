@@ -46,7 +46,7 @@ public struct GatewayServer: Sendable {
         dependencies.metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
         let configuration = configuration
         let print = print
-        let app = buildApplication(dependencies) { port in
+        let app = try buildApplication(dependencies) { port in
             print(StartupBanner(configuration: configuration, port: port, generatedAdminKey: admin.generatedKey).text)
         }
         var groupConfiguration = ServiceGroupConfiguration(

@@ -100,7 +100,7 @@ struct GatewayHarness: Sendable {
             dependencies.metrics = metrics
             let (metricsPorts, metricsPort) = AsyncStream<Int>.makeStream()
             dependencies.onMetricsServerRunning = { metricsPort.yield($0) }
-            let app = buildApplication(dependencies) { gatewayPort.yield($0) }
+            let app = try buildApplication(dependencies) { gatewayPort.yield($0) }
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [.init(service: ledger), .init(service: HTTPClientService(client: upstreamClient)), .init(service: app)],
                 logger: logger

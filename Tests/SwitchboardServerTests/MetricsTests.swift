@@ -101,6 +101,30 @@ import Testing
         }
     }
 
+    /// Every `switchboard_*` series the alert rules and the dashboard use exists in a scrape after traffic.
+    @Test func deployFilesNameOnlyExistingMetrics() async throws {
+        let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy")
+        let text = try ["prometheus/alerts.yml", "grafana/switchboard.json"].map {
+            try String(contentsOf: deploy.appendingPathComponent($0), encoding: .utf8)
+        }.joined(separator: "\n")
+        let named = Set(text.matches(of: /switchboard_[a-z_]+/).map { String($0.output) })
+        #expect(named.count >= 10)
+        try await GatewayHarness.run { gateway in
+            _ = try await gateway.call("/v1/chat/completions", body: GatewayHarness.chat("mock/echo", stream: true))
+            let scrape = try await gateway.call("/metrics", method: .GET, headers: []).body
+            // Series names, and metric family names from the `# TYPE` lines (a histogram's base name).
+            let exposed = Set(scrape.split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(whereSeparator: { $0 == "{" || $0 == " " })
+                if line.hasPrefix("# TYPE ") { return words.count > 2 ? String(words[2]) : nil }
+                return line.hasPrefix("#") ? nil : words.first.map(String.init)
+            })
+            for name in named.sorted() {
+                #expect(exposed.contains(name), "\(name) is used in deploy/ but not exposed at /metrics")
+            }
+        }
+    }
+
     @Test func openCircuitShowsInMetricsAndReadiness() async throws {
         try await GatewayHarness.run(configure: { configuration, _ in
             configuration.aliases = [ModelAlias(name: "flaky", provider: "openai", upstreamModel: "gpt-4o@status=500")]

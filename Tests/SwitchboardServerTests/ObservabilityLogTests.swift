@@ -32,6 +32,8 @@ import Testing
                 "planted/gpt-4o-mini", stream: true, extra: #""stream_options":{"include_usage":true}"#
             ))
             #expect(streamed.status == 200)
+            let generated = try await gateway.chat(secret, GatewayHarness.chat("mock/echo"))
+            let generatedID = try #require(generated.headers["x-request-id"].first)
             let failed = try await gateway.chat(secret, GatewayHarness.chat("openai/gpt-4o@status=400"))
             #expect(failed.status == 400)
             let unauthorised = try await gateway.call("/v1/chat/completions", body: body, headers: [("authorization", "Bearer sk-sb-wrong-key-000000000000000000")])
@@ -65,6 +67,8 @@ import Testing
             #expect(stream["streamed"] == .bool(true))
             #expect(stream["ttfb_ms"]?.intValue != nil)
             #expect(stream["provider"] == "planted")
+            // A generated request id is logged as is, so the line can be found from the response header.
+            #expect(lines.contains { $0["request_id"]?.stringValue == generatedID && $0["model"] == "mock/echo" })
             let failure = try #require(lines.first { $0["model"] == "openai/gpt-4o@status=400" })
             #expect(failure["status"] == .int(400))
             #expect(failure["error_type"]?.stringValue?.isEmpty == false)

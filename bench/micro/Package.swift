@@ -1,8 +1,13 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
 
 // Micro-benchmarks of the gateway's hot pieces, kept out of the unit tests. Build and run with its own
-// scratch path (bench/run does): swift run -c release --scratch-path .build SwitchboardMicro
+// scratch path (bench/run does): swift build -c release --scratch-path .build && .build/release/SwitchboardMicro
+
+/// A path dependency's package identity is its folder's name, which differs between checkouts.
+let gatewayPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+
 let package = Package(
     name: "switchboard-micro",
     platforms: [.macOS(.v15)],
@@ -14,8 +19,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardMicro",
             dependencies: [
-                // By name: a path dependency's identity is its folder name, which differs between checkouts.
-                "SwitchboardCore",
+                .product(name: "SwitchboardCore", package: gatewayPackage.lastPathComponent),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -121,7 +121,7 @@ public struct ChatExecutor: Sendable {
 
     /// The model the rules choose, then its fallbacks; or the one pinned deployment.
     private func chain(for model: String, context: RoutingContext) throws(GatewayError) -> (chain: [ModelRoute], pinned: Deployment?) {
-        let target = RoutingRule.apply(settings.rules, model: model, context: context)
+        let target = RoutingRule.apply(settings.rules, model: model, context: context, flags: settings.flags)
         let primary = try catalog.route(target)
         if let pin = context.pinnedDeployment {
             guard context.isAdmin else { throw .pinningNeedsAdmin }

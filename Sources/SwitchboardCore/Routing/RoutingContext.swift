@@ -10,6 +10,8 @@ public struct RoutingContext: Sendable {
     public var pinnedDeployment: String?
     /// The client's deadline for the whole request, all attempts and waits included.
     public var timeout: Duration?
+    /// Who feature-flag rollouts are decided for: the virtual key id, else the request's `user`.
+    public var flagSubject: String?
 
     public init(metadata: [String: String] = [:], tenantTier: String? = nil, isAdmin: Bool = false,
                 pinnedDeployment: String? = nil, timeout: Duration? = nil) {
@@ -29,6 +31,8 @@ public struct RoutingRule: Sendable, Equatable {
     public var metadata: [String: String]
     /// Tenant tiers it applies to; nil for any (including no tenant).
     public var tiers: [String]?
+    /// A feature flag that must be on for the request's subject; nil for none.
+    public var flag: String?
     /// The model to use instead.
     public var target: String
 
@@ -39,15 +43,16 @@ public struct RoutingRule: Sendable, Equatable {
         self.target = target
     }
 
-    public func matches(model: String, context: RoutingContext) -> Bool {
+    public func matches(model: String, context: RoutingContext, flags: FeatureFlags = FeatureFlags()) -> Bool {
         if let models, !models.contains(model) { return false }
         if let tiers, !tiers.contains(context.tenantTier ?? "") { return false }
+        if let flag, !flags.isOn(flag, for: context.flagSubject) { return false }
         return metadata.allSatisfy { context.metadata[$0.key] == $0.value }
     }
 
     /// The model `rules` choose for a request for `model`.
-    public static func apply(_ rules: [RoutingRule], model: String, context: RoutingContext) -> String {
-        rules.first { $0.matches(model: model, context: context) }?.target ?? model
+    public static func apply(_ rules: [RoutingRule], model: String, context: RoutingContext, flags: FeatureFlags = FeatureFlags()) -> String {
+        rules.first { $0.matches(model: model, context: context, flags: flags) }?.target ?? model
     }
 }
 
@@ -62,6 +67,8 @@ public struct RoutingSettings: Sendable, Equatable {
     /// How long a non-streamed request runs before the gateway starts watching for a client hang-up
     /// (watching costs the connection's keep-alive, so fast answers skip it).
     public var hangUpGrace: Duration
+    /// Feature flags that routing rules may require (`flags:` in the file).
+    public var flags = FeatureFlags()
 
     public init(retry: RetryPolicy = .init(), retryBudget: RetryBudgetSettings = .init(),
                 circuitBreaker: CircuitBreakerSettings = .init(), rules: [RoutingRule] = [],

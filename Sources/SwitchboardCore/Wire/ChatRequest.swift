@@ -32,8 +32,17 @@ public struct ChatRequest: Sendable {
             throw .invalidRequest("The request body is invalid.")
         }
         try validate(typed)
-        return ChatRequest(raw: object, typed: typed)
+        // Nothing a client sends may steer where or how the gateway calls upstream.
+        return ChatRequest(raw: object.filter { !Self.upstreamControlFields.contains($0.key) }, typed: typed)
     }
+
+    /// Body fields some SDKs and gateways use to pick an upstream URL, credentials or headers. They are
+    /// dropped before forwarding: provider URLs and keys come only from configuration.
+    public static let upstreamControlFields: Set = [
+        "api_base", "base_url", "api_key", "api_version", "api_type", "organization", "headers", "extra_headers",
+        "extra_query", "extra_body", "custom_llm_provider", "azure_ad_token", "azure_endpoint", "deployment_id",
+        "aws_access_key_id", "aws_secret_access_key", "aws_region_name", "vertex_credentials", "vertex_project",
+    ]
 
     private static func validate(_ request: ChatCompletionRequest) throws(GatewayError) {
         if request.model.isEmpty { throw .invalidRequest("'model' must not be empty.", param: "model") }

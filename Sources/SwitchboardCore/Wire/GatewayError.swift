@@ -59,6 +59,11 @@ public struct GatewayError: Error, Sendable, Equatable {
         )
     }
 
+    /// 499 (nginx's "client closed request"): the client hung up before the answer; recorded, never sent.
+    public static let clientClosedRequest = Self(
+        status: 499, type: "client_closed_request", code: "client_disconnected", message: "The client closed the request."
+    )
+
     /// 500: an unexpected internal failure; the detail goes to the log, not to the client.
     public static let internalError = Self(
         status: 500, type: "server_error", code: "internal_error",

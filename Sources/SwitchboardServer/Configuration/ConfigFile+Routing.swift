@@ -132,6 +132,12 @@ extension ConfigFile {
             case "tier":
                 rule.tiers = stringList(value, path: "\(path).tier")
                 valid = valid && rule.tiers != nil
+            case "flag":
+                rule.flag = value.scalar?.string
+                if rule.flag?.isEmpty != false {
+                    problems.append(problem("\(path).flag", value, "must be a flag name"))
+                    valid = false
+                }
             case "metadata":
                 guard let entries = value.mapping else {
                     problems.append(problem("\(path).metadata", value, "must be a mapping of metadata keys to values"))
@@ -147,7 +153,7 @@ extension ConfigFile {
                     rule.metadata[entryKey.string ?? ""] = text
                 }
             default:
-                problems.append(problem("\(path).\(key)", keyNode, "unknown key; expected model, metadata or tier"))
+                problems.append(problem("\(path).\(key)", keyNode, "unknown key; expected model, metadata, tier or flag"))
                 valid = false
             }
         }

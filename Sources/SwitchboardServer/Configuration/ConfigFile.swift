@@ -15,6 +15,8 @@ struct ConfigFile {
     var problems: [ConfigProblem] = []
     /// Price overrides by model name (`pricing:`).
     var prices: [String: ModelPrice] = [:]
+    /// Input limits, content policy and tool-call validation.
+    var policy = PolicySettings()
 
     /// A provider as the file declares it.
     struct FileProvider {
@@ -46,12 +48,16 @@ struct ConfigFile {
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             // A section left empty (every entry commented out) sets nothing.
-            if Self.isNull(value), key == "providers" || key == "models" || key == "routing" { continue }
+            if Self.isNull(value), key == "providers" || key == "models" || key == "routing" || key == "flags" { continue }
             switch key {
             case "providers": readProviders(value)
             case "models": readModels(value)
             case "routing": readRouting(value)
             case "pricing": readPricing(value)
+            case "limits": readLimits(value)
+            case "content_policy": readContentPolicy(value)
+            case "tool_calls": readToolCalls(value)
+            case "flags": readFlags(value)
             default: readScalars(value, path: key)
             }
         }

@@ -54,7 +54,9 @@ public struct ConfigLoader: Sendable {
         problems += models.problems
         configuration.aliases = models.aliases
         configuration.routing = file.routing
+        problems += file.undefinedFlagProblems()
         configuration.governance.prices = file.prices
+        configuration.policy = file.policy
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }

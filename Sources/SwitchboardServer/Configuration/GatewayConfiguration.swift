@@ -18,6 +18,12 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGrace: Duration = .seconds(30)
     /// Largest accepted request body.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Input limits, content policy and tool-call validation.
+    public var policy = PolicySettings()
+    /// Browser origins allowed to call the gateway (CORS); other origins get 403.
+    public var corsAllowedOrigins: Set<String> = []
+    /// Send `Strict-Transport-Security` (set when TLS terminates in front of the gateway).
+    public var hsts = false
     /// Folder of the SQLite database.
     public var dataDirectory: String = "./.switchboard"
     /// The admin key when configured explicitly; otherwise one is generated at first start.

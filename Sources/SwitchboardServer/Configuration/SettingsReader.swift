@@ -49,6 +49,14 @@ struct SettingsReader {
         if let value = integer(.totalTimeout, in: 1...86_400_000) { timeouts.total = .milliseconds(value) }
         configuration.timeouts = timeouts
         if let value = boolean(.allowUnpricedModels) { configuration.governance.allowUnpricedModels = value }
+        if let value = boolean(.hsts) { configuration.hsts = value }
+        if let text = string(.corsAllowedOrigins) {
+            let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for origin in origins where origin == "*" || !URLCheck.isHTTP(origin) || origin.hasSuffix("/") {
+                report(.corsAllowedOrigins, "'\(origin)' is not an origin like https://app.example.com (no wildcard, no path)")
+            }
+            configuration.corsAllowedOrigins = Set(origins)
+        }
         if let value = integer(.defaultMaxOutputTokens, in: 1...10_000_000) { configuration.governance.defaultOutputCap = value }
         if let value = integer(.ledgerRetentionDays, in: 1...36_500) { configuration.governance.retentionDays = value }
         if let value = integer(.ledgerFlushInterval, in: 1...60_000) { configuration.governance.flushInterval = .milliseconds(value) }

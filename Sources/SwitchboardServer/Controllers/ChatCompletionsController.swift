@@ -12,6 +12,7 @@ struct ChatCompletionsController {
     typealias Context = GatewayRequestContext
     let executor: ChatExecutor
     let accounting: ChatAccounting
+    let policy: RequestPolicy
     let maxBodyBytes: Int
 
     var endpoints: RouteCollection<Context> {
@@ -20,7 +21,7 @@ struct ChatCompletionsController {
 
     @Sendable func complete(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let chat = try await decode(&request)
+        let chat = try policy.apply(to: try await decode(&request), identity: context.identity)
         let requestID = context.requestID
         let executor = executor
         let routing = try RoutingContext(request: request, context: context, chat: chat)
@@ -44,6 +45,7 @@ struct ChatCompletionsController {
             await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
             var headers = Self.routeHeaders(executed.route)
             headers.append(contentsOf: meter.rateLimitHeaders)
+            headers.append(contentsOf: try policy.checkToolCalls(in: executed.completion, request: chat))
             headers[.contentType] = "application/json"
             // A watched connection is closed after the response; say so, so no client reuses it meanwhile.
             if watched { headers[.connection] = "close" }
@@ -109,6 +111,7 @@ struct ChatCompletionsController {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
         }
+        try policy.checkBody(body)
         return try ChatRequest.decode(Data(buffer: body, byteTransferStrategy: .noCopy))
     }
 }

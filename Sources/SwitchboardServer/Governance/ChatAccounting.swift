@@ -93,8 +93,8 @@ struct ChatMeter: Sendable {
     func fail(_ error: any Error, route: UpstreamRoute? = nil, streamed: Bool) async {
         let gatewayError = OpenAIErrorMiddleware.map(error)
         if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
-        finish(status: error is CancellationError ? 499 : gatewayError.statusCode, errorType: error is CancellationError ? "client_disconnected" : gatewayError.type,
-               route: route, streamed: streamed, clientDisconnected: error is CancellationError)
+        finish(status: gatewayError.statusCode, errorType: gatewayError.type, route: route, streamed: streamed,
+               clientDisconnected: error is CancellationError)
     }
 
     /// Writes the one usage record of this request; later calls do nothing.

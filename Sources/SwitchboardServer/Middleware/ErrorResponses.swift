@@ -38,6 +38,10 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is CancellationError {
+            // The client hung up: nobody reads this answer, and it is not a server failure.
+            context.logger.debug("request cancelled: the client hung up")
+            return try GatewayError.clientClosedRequest.response(from: request, context: context)
         } catch {
             let gatewayError = Self.map(error)
             if gatewayError.statusCode >= 500 {
@@ -50,6 +54,7 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
     /// Maps any error to the ``GatewayError`` a client sees.
     static func map(_ error: any Error) -> GatewayError {
         switch error {
+        case is CancellationError: return .clientClosedRequest
         case let error as GatewayError: return error
         case let error as UpstreamError: return error.gatewayError
         case let error as HTTPError:

@@ -13,6 +13,13 @@ struct LogRedaction: Sendable {
 
     static let redacted = "[REDACTED]"
 
+    /// Identifiers the gateway itself issues or validates (request ids are 1 to 128 characters of a safe
+    /// alphabet, key ids are public), written as they are: a generated request id looks like a key to the
+    /// scrubber's long-token rule.
+    static let identifiers: Set<String> = [
+        "request_id", "key_id", "tenant", "model", "provider", "upstream_model", "deployment", "error_type", "event",
+    ]
+
     /// Whether a metadata name is one whose value is never logged.
     static func isSensitive(_ name: String) -> Bool {
         let normalised = name.lowercased().filter { $0 != "-" && $0 != "_" && $0 != "." }
@@ -26,6 +33,7 @@ struct LogRedaction: Sendable {
     /// A metadata value made safe to write.
     static func redact(_ value: Logger.MetadataValue, name: String) -> Logger.MetadataValue {
         if isSensitive(name) { return .string(redacted) }
+        if identifiers.contains(name), case .string = value { return value }
         switch value {
         case .string(let text): return .string(scrub(text))
         case .stringConvertible(let convertible):

@@ -24,5 +24,7 @@ extension RoutingContext {
         let tier: String? = if case .virtualKey(let key) = context.identity { key.tenant.tier } else { nil }
         self.init(metadata: chat.typed.metadata ?? [:], tenantTier: tier, isAdmin: context.identity == .admin,
                   pinnedDeployment: pinned, timeout: timeout)
+        let keyID: String? = if case .virtualKey(let key) = context.identity { key.key.id } else { nil }
+        flagSubject = keyID ?? chat.typed.user
     }
 }

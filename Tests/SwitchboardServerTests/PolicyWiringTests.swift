@@ -62,6 +62,23 @@ import Testing
         }
     }
 
+    @Test func answersAreScannedWhenConfigured() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in
+            configuration.policy.content = ContentPolicySettings(bannedTerms: ["tool returned"], scanCompletions: true)
+        }) { gateway in
+            // After a tool result the mock answers "The tool returned: ...", words the prompt never had.
+            let body = """
+                {"model":"openai/gpt-4o","messages":[{"role":"user","content":"weather?"},
+                {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"w","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"c1","content":"sunny"}]}
+                """
+            let reply = try await gateway.call("/v1/chat/completions", body: body)
+            #expect(reply.status == 502)
+            #expect(reply.json?["error"]?["code"] == "content_policy_violation")
+            #expect(!reply.body.contains("sunny"))
+        }
+    }
+
     @Test(arguments: [PolicySettings.ToolCallMode.warn, .error])
     func toolCallsThatBreakTheirSchemaAreFlagged(mode: PolicySettings.ToolCallMode) async throws {
         try await GatewayHarness.run(configure: { configuration, _ in configuration.policy.toolCalls = mode }) { gateway in

@@ -45,11 +45,18 @@ struct ChatCompletionsController {
             await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
             var headers = Self.routeHeaders(executed.route)
             headers.append(contentsOf: meter.rateLimitHeaders)
-            headers.append(contentsOf: try policy.checkToolCalls(in: executed.completion, request: chat))
+            let answer: ProviderCompletion
+            do {
+                answer = try policy.checkAnswer(executed.completion, identity: context.identity)
+                headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: chat))
+            } catch {
+                guard watched else { throw error }
+                return try HangUpGrace.closingResponse(for: error, request: request, context: context)
+            }
             headers[.contentType] = "application/json"
             // A watched connection is closed after the response; say so, so no client reuses it meanwhile.
             if watched { headers[.connection] = "close" }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: executed.completion.body))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
         }
         let hangUp = ClientHangUp(watching: request)
         let executed: ExecutedStream

@@ -35,6 +35,26 @@ struct RequestPolicy: Sendable {
         return try policy(for: identity).apply(to: request)
     }
 
+    /// Applies the content policy to a non-streamed answer when `scan_completions` is on: a blocking rule turns
+    /// the answer into 502 `content_policy_violation` (naming the rule), redacting rules rewrite its text.
+    func checkAnswer(_ completion: ProviderCompletion, identity: CallerIdentity?) throws(GatewayError) -> ProviderCompletion {
+        let policy = policy(for: identity)
+        guard policy.settings.scanCompletions,
+              var answer = try? JSONDecoder().decode(ChatCompletion.self, from: Data(buffer: completion.body)) else { return completion }
+        var changed = false
+        for index in answer.choices.indices {
+            guard let text = answer.choices[index].message.content, let finding = policy.scanCompletion(text) else { continue }
+            if finding.action == .block {
+                throw GatewayError(status: 502, type: "upstream_error", code: "content_policy_violation",
+                                   message: "The model's answer was blocked by the content policy (\(finding.rule)).")
+            }
+            answer.choices[index].message.content = policy.redact(text)
+            changed = true
+        }
+        guard changed, let data = try? JSONEncoder().encode(answer) else { return completion }
+        return ProviderCompletion(body: ByteBuffer(data: data), usage: completion.usage)
+    }
+
     /// Checks the tool calls of a non-streamed answer against the declared tools: a warning header, an
     /// error, or nothing, as configured. Streams are passed through unchecked.
     func checkToolCalls(in completion: ProviderCompletion, request: ChatRequest) throws(GatewayError) -> HTTPFields {

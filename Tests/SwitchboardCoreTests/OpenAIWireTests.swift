@@ -104,3 +104,16 @@ import Testing
         #expect(error.gatewayError.message.contains("[REDACTED]"))
     }
 }
+
+@Suite struct JSONKeyScanTests {
+    @Test(arguments: [
+        (#"{"usage":{"prompt_tokens":1}}"#, true),
+        (#"{"usage" : {"prompt_tokens":1}}"#, true),
+        (#"{"choices":[],"usage":null}"#, false),
+        (#"{"choices":[{"delta":{"content":"usage"}}]}"#, false),
+        (#"{"error":{"message":"x"}}"#, true),
+    ])
+    func findsKeysWithObjectValues(json: String, expected: Bool) {
+        #expect(JSONKeyScan.hasObject(at: json.contains("error") ? "error" : "usage", in: json) == expected)
+    }
+}

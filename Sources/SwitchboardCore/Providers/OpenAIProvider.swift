@@ -80,8 +80,9 @@ public struct OpenAIProvider: LLMProvider {
     static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
         if event.data == "[DONE]" { return StreamStep(parts: [], isEnd: true) }
         let payload = ByteBuffer(string: event.data)
-        // Only chunks that mention usage or an error need decoding; the rest are forwarded as they are.
-        guard event.data.contains("\"usage\"") || event.data.contains("\"error\"") else {
+        // Only chunks that carry a usage object or an error need decoding; the rest (including the
+        // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
+        guard JSONKeyScan.hasObject(at: "usage", in: event.data) || JSONKeyScan.hasObject(at: "error", in: event.data) else {
             return StreamStep(parts: [StreamPart(payload: payload)])
         }
         guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: payload) else {
@@ -127,4 +128,29 @@ private struct UsageProbe: Decodable {
     var usage: Usage?
     var choices: [Empty]?
     var error: ErrorDetail?
+}
+
+/// Finds `"key": {` in JSON text by scanning its bytes, to decide cheaply whether a chunk needs decoding.
+/// It may say yes for a match inside a string value (the chunk is then decoded, which is still correct); it
+/// never says no for a chunk that has the key with an object value.
+enum JSONKeyScan {
+    static func hasObject(at key: String, in json: String) -> Bool {
+        let needle = Array("\"\(key)\"".utf8)
+        var json = json
+        return json.withUTF8 { bytes in
+            var index = 0
+            while index + needle.count <= bytes.count {
+                if bytes[index] == needle[0], needle.indices.allSatisfy({ bytes[index + $0] == needle[$0] }) {
+                    var next = index + needle.count
+                    while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: ":")
+                        || bytes[next] == UInt8(ascii: "\n") || bytes[next] == UInt8(ascii: "\t") || bytes[next] == UInt8(ascii: "\r") {
+                        next += 1
+                    }
+                    if next < bytes.count, bytes[next] == UInt8(ascii: "{") { return true }
+                }
+                index += 1
+            }
+            return false
+        }
+    }
 }

@@ -62,6 +62,13 @@ import Testing
         Case(name: "wrong method", method: .DELETE, body: nil, status: 404),
         Case(name: "unknown route", method: .GET, path: "/v1/engines", status: 404),
         Case(name: "path traversal", method: .GET, path: "/v1/../../etc/passwd", headers: [], status: 404),
+        Case(name: "smuggled base_url with an unknown model", body: body(#"{"model":"evil/gpt","base_url":"http://169.254.169.254","messages":[{"role":"user","content":"hi"}]}"#), status: 404),
+        Case(name: "n above the cap", body: body(#"{"model":"mock/echo","n":1000,"messages":[{"role":"user","content":"hi"}]}"#), status: 400),
+        Case(name: "invalid tool schema", body: body(#"{"model":"mock/echo","tools":[{"type":"function","function":{"name":"f","parameters":{"type":42}}}],"messages":[{"role":"user","content":"hi"}]}"#), status: 400),
+        Case(name: "tool name with spaces", body: body(#"{"model":"mock/echo","tools":[{"type":"function","function":{"name":"rm -rf"}}],"messages":[{"role":"user","content":"hi"}]}"#), status: 400),
+        Case(name: "1,001 messages", body: body(#"{"model":"mock/echo","messages":["# + Array(repeating: #"{"role":"user","content":"x"}"#, count: 1_001).joined(separator: ",") + "]}"), status: 400),
+        Case(name: "timeout header that is not a number", body: body(echo), headers: [("authorization", "Bearer KEY"), ("x-switchboard-timeout-ms", "soon")], status: 400),
+        Case(name: "pinning a deployment with a virtual key", body: body(echo), headers: [("authorization", "Bearer KEY"), ("x-switchboard-deployment", "mock/echo")], status: 403),
     ]
 
     static let secrets = ["sk-test-openai-upstream-key", "sk-ant-test-upstream-key", "azure-test-upstream-key", GatewayHarness.adminKey]

@@ -103,7 +103,7 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
     api.addRoutes(ChatCompletionsController(
         executor: executor, accounting: accounting, policy: try RequestPolicy(settings: dependencies.configuration.policy),
-        maxBodyBytes: dependencies.configuration.maxBodyBytes
+        maxBodyBytes: dependencies.configuration.maxBodyBytes, bodyTimeout: dependencies.configuration.bodyTimeout
     ).endpoints)
     api.addRoutes(ModelsController(catalog: catalog).endpoints)
     let admin = router.group("admin/v1").add(middleware: authentication).add(middleware: AdminOnlyMiddleware())

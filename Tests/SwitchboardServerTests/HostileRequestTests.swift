@@ -160,3 +160,31 @@ import Testing
         }
     }
 }
+
+extension HostileRequestTests {
+    @Test func aSlowUploadGets408() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.bodyTimeout = .milliseconds(300) }) { gateway in
+            var request = HTTPClientRequest(url: gateway.gatewayURL + "/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(GatewayHarness.adminKey)")
+            request.headers.add(name: "content-type", value: "application/json")
+            // The client sends the start of its body, then stalls far past the gateway's body timeout.
+            let (parts, sender) = AsyncStream<ByteBuffer>.makeStream()
+            sender.yield(ByteBuffer(string: #"{"model":"mock/echo","messages":["#))
+            request.body = .stream(parts, length: .unknown)
+            let started = ContinuousClock.now
+            let slowRequest = request
+            let status = try await withTimeLimit(.seconds(10)) { () -> Int in
+                do {
+                    return Int(try await gateway.client.execute(slowRequest, timeout: .seconds(10)).status.code)
+                } catch {
+                    return -1
+                }
+            }
+            sender.finish()
+            #expect(status == 408)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(try await gateway.call("/health", method: .GET, headers: []).status == 200)
+        }
+    }
+}

@@ -46,6 +46,11 @@ public struct GatewayError: Error, Sendable, Equatable {
         )
     }
 
+    /// 408: the client did not finish sending its body in time (a slow upload).
+    public static let bodyTimeout = Self(
+        status: 408, type: "invalid_request_error", code: "request_timeout", message: "The request body did not arrive in time."
+    )
+
     /// 404: no route for the path.
     public static let routeNotFound = Self(
         status: 404, type: "invalid_request_error", code: "not_found", message: "No such route."

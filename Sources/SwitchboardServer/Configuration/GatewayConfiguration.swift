@@ -16,6 +16,8 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int = 8080
     /// How long in-flight requests and streams may run on after SIGTERM/SIGINT.
     public var shutdownGrace: Duration = .seconds(30)
+    /// Longest time a client may take to send a request body.
+    public var bodyTimeout: Duration = .seconds(30)
     /// Largest accepted request body.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Input limits, content policy and tool-call validation.

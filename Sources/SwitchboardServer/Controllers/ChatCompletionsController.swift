@@ -14,6 +14,8 @@ struct ChatCompletionsController {
     let accounting: ChatAccounting
     let policy: RequestPolicy
     let maxBodyBytes: Int
+    /// Longest time a client may take to send its body (slow uploads get 408).
+    let bodyTimeout: Duration
 
     var endpoints: RouteCollection<Context> {
         RouteCollection(context: Context.self).post("chat/completions", use: complete)
@@ -107,6 +109,25 @@ struct ChatCompletionsController {
         return headers
     }
 
+    /// Collects the body, or throws 408 when the client takes longer than `timeout` to send it. The collected
+    /// request is returned so that it keeps the state later hang-up watching needs.
+    static func collect(_ request: Request, upTo limit: Int, within timeout: Duration) async throws -> (Request, ByteBuffer) {
+        try await withThrowingTaskGroup(of: (Request, ByteBuffer)?.self) { group in
+            group.addTask {
+                var request = request
+                let body = try await request.collectBody(upTo: limit)
+                return (request, body)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case .some(.some(let collected)) = try await group.next() else { throw GatewayError.bodyTimeout }
+            return collected
+        }
+    }
+
     /// Reads the body within the size limit and decodes it.
     private func decode(_ request: inout Request) async throws -> ChatRequest {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
@@ -114,7 +135,7 @@ struct ChatCompletionsController {
         }
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: maxBodyBytes)
+            (request, body) = try await Self.collect(request, upTo: maxBodyBytes, within: bodyTimeout)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
         }

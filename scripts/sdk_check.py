@@ -7,34 +7,21 @@ tool calls, models.list(), and the SDK's typed exceptions for 400/401/404. Print
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 import openai
+
+from testlib import free_port, wait_until_up
 
 BIN = sys.argv[1]
 ADMIN_KEY = "sk-sb-admin-sdk-check-0123456789abcdef"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_until_up(url, deadline=30):
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def main():
@@ -48,7 +35,7 @@ def main():
     })
     mock = subprocess.Popen([BIN, "mock-upstream", "--port", str(mock_port)], stdout=subprocess.DEVNULL)
     gateway = subprocess.Popen([BIN, "serve", "--port", str(gateway_port), "--data-dir", data_dir], env=env,
-                               stdout=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     passed, failed = 0, 0
     try:
         wait_until_up(f"http://127.0.0.1:{mock_port}/health")

@@ -9,13 +9,13 @@ logging on, so redaction is exercised).
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
+
+from testlib import free_port, wait_until_up
 
 BIN = sys.argv[1]
 PLANTED = {
@@ -29,10 +29,6 @@ PLANTED = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(url, body=None, headers=None, method=None):
@@ -45,14 +41,6 @@ def call(url, body=None, headers=None, method=None):
         return error.code, error.read().decode(errors="replace")
 
 
-def wait_until_up(url):
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def main():

@@ -19,6 +19,8 @@ public struct GatewayDependencies: Sendable {
     public var routingRandom: any RandomSource = SystemRandomSource()
     /// The Prometheus metrics `/metrics` renders; each application gets its own registry unless given one.
     public var metrics = GatewayMetrics()
+    /// Where request spans go (see ``TracingBackend``); off unless given.
+    public var tracer = GatewayTracer.off
     /// Called with the port of the separate metrics server once it listens (when `metrics.port` is set).
     public var onMetricsServerRunning: @Sendable (Int) async -> Void = { _ in }
 
@@ -52,7 +54,7 @@ public func buildApplication(
     let catalog = ModelCatalog(providers: providers, aliases: configuration.aliases, deploymentProviders: deploymentProviders)
     let executor = ChatExecutor(
         catalog: catalog, settings: configuration.routing, time: dependencies.routingTime, random: dependencies.routingRandom,
-        logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics)
+        logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics), tracer: dependencies.tracer
     )
     let router = try buildRouter(catalog: catalog, executor: executor, dependencies: dependencies)
     var services: [any Service] = clients.ownedServices
@@ -80,6 +82,7 @@ public func buildApplication(
 func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: GatewayDependencies) throws -> Router<GatewayRequestContext> {
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: RequestTracingMiddleware(tracer: dependencies.tracer))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(
         allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
@@ -94,9 +97,10 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
         router.addRoutes(metricsController(executor: executor, dependencies: dependencies).endpoints)
     }
     let authentication = AuthenticationMiddleware(
-        adminKeyHash: dependencies.adminKeyHash, directory: governance.directory, clock: governance.clock
+        adminKeyHash: dependencies.adminKeyHash, directory: governance.directory, clock: governance.clock, tracer: dependencies.tracer
     )
     var accounting = ChatAccounting(admission: governance.admission, sink: governance.usage, clock: governance.clock)
+    accounting.tracer = dependencies.tracer
     accounting.observer = GatewayRequestObserver(
         logger: dependencies.logger, metrics: dependencies.metrics, logPrompts: observability.logPrompts
     )

@@ -1,3 +1,4 @@
+import Foundation
 import AsyncHTTPClient
 import Hummingbird
 import Logging
@@ -44,6 +45,10 @@ public struct GatewayServer: Sendable {
             logger: logger
         )
         dependencies.metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
+        let tracing = try TracingBackend.make(
+            configuration.observability.tracing, environment: ProcessInfo.processInfo.environment, logger: logger
+        )
+        if let tracing { dependencies.tracer = tracing.tracer }
         let configuration = configuration
         let print = print
         let app = try buildApplication(dependencies) { port in
@@ -51,8 +56,8 @@ public struct GatewayServer: Sendable {
         }
         var groupConfiguration = ServiceGroupConfiguration(
             // Shut down in reverse order: the server drains first, then the upstream client, and the usage
-            // ledger last, so that it writes the records of every drained request.
-            services: [
+            // ledger and the span exporter last, so that they write the records and spans of every drained request.
+            services: (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.service)] } ?? []) + [
                 .init(service: ledger), .init(service: janitor), .init(service: refresher),
                 .init(service: HTTPClientService(client: client)), .init(service: app),
             ],

@@ -53,4 +53,20 @@ import Testing
         #expect(problems.contains { $0.path.hasPrefix("metrics.token") })
         #expect(!problems.map(\.description).joined().contains("literal-scrape-token"))
     }
+
+    @Test func tracingIsReadFromTheFileAndTheStandardOpenTelemetryVariables() throws {
+        let file = try ConfigurationTests.load("tracing:\n  otlp_endpoint: http://collector:4318\n  otlp_protocol: http/json\n").get()
+        #expect(file.observability.tracing.endpoint == "http://collector:4318")
+        #expect(file.observability.tracing.wireProtocol == .json)
+        #expect(file.observability.tracing.serviceName == "switchboard")
+        let environment = try ConfigurationTests.load(nil, environment: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_SERVICE_NAME": "gateway-eu",
+        ]).get()
+        #expect(environment.observability.tracing.endpoint == "http://127.0.0.1:4318")
+        #expect(environment.observability.tracing.serviceName == "gateway-eu")
+        #expect(try ConfigurationTests.load(nil).get().observability.tracing.endpoint == nil, "off by default")
+        let problems = try ConfigurationTests.problems("tracing:\n  otlp_endpoint: collector:4317\n  otlp_protocol: grpc\n")
+        #expect(problems.contains { $0.path.hasPrefix("tracing.otlp_endpoint") })
+        #expect(problems.contains { $0.path.hasPrefix("tracing.otlp_protocol") })
+    }
 }

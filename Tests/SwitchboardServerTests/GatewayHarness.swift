@@ -51,6 +51,7 @@ struct GatewayHarness: Sendable {
         clock: any GatewayClock = SystemClock(),
         routingTime: TimeSource = .continuous,
         logs: LogCapture? = nil,
+        tracer: GatewayTracer = .off,
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -96,6 +97,7 @@ struct GatewayHarness: Sendable {
                 database: readiness, governance: governance, logger: gatewayLogger
             )
             dependencies.routingTime = routingTime
+            dependencies.tracer = tracer
             let metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
             dependencies.metrics = metrics
             let (metricsPorts, metricsPort) = AsyncStream<Int>.makeStream()

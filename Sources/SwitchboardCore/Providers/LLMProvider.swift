@@ -16,11 +16,19 @@ public struct ProviderCall: Sendable {
     public var upstreamModel: String
     /// The gateway's request id, sent upstream for correlation.
     public var requestID: String
+    /// Trace-context headers (W3C `traceparent`, `tracestate`) of the attempt's span, sent upstream as they are.
+    public var traceHeaders: [(String, String)]
 
-    public init(request: ChatRequest, upstreamModel: String, requestID: String) {
+    public init(request: ChatRequest, upstreamModel: String, requestID: String, traceHeaders: [(String, String)] = []) {
         self.request = request
         self.upstreamModel = upstreamModel
         self.requestID = requestID
+        self.traceHeaders = traceHeaders
+    }
+
+    /// The headers every upstream request carries for correlation: the request id and the trace context.
+    public var correlationHeaders: [(String, String)] {
+        [("x-request-id", requestID)] + traceHeaders
     }
 }
 

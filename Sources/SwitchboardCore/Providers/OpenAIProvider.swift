@@ -66,13 +66,13 @@ public struct OpenAIProvider: LLMProvider {
         case .openAI(let baseURL):
             return try http.post(
                 url: Self.join(baseURL, "chat/completions"),
-                headers: [("authorization", "Bearer \(apiKey)"), ("x-request-id", call.requestID)],
+                headers: [("authorization", "Bearer \(apiKey)")] + call.correlationHeaders,
                 body: .object(body)
             )
         case .azure(let resource, let apiVersion):
             let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
             let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"
-            return try http.post(url: url, headers: [("api-key", apiKey), ("x-request-id", call.requestID)], body: .object(body))
+            return try http.post(url: url, headers: [("api-key", apiKey)] + call.correlationHeaders, body: .object(body))
         }
     }
 

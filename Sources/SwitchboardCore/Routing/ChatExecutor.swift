@@ -45,18 +45,21 @@ public struct ChatExecutor: Sendable {
     public let retryBudget: RetryBudget
     let time: TimeSource
     let picker: DeploymentPicker
+    let tracer: GatewayTracer
 
     /// - Parameters:
     ///   - time: the clock for breakers, budgets, caps, backoff and deadlines.
     ///   - random: the source for jitter and weighted picks.
     ///   - logger: where circuit transitions are logged.
     ///   - observer: told about every upstream attempt (metrics).
+    ///   - tracer: where each attempt's span goes, its context sent upstream as `traceparent`.
     public init(
         catalog: ModelCatalog, settings: RoutingSettings = .init(), time: TimeSource = .continuous,
         random: any RandomSource = SystemRandomSource(), logger: Logger = Logger(label: "switchboard.routing"),
-        observer: any AttemptObserver = NoAttemptObserver()
+        observer: any AttemptObserver = NoAttemptObserver(), tracer: GatewayTracer = .off
     ) {
         self.catalog = catalog
+        self.tracer = tracer
         self.settings = settings
         self.time = time
         self.registry = DeploymentRegistry(breaker: settings.circuitBreaker, time: time, logger: logger, observer: observer)
@@ -81,11 +84,23 @@ public struct ChatExecutor: Sendable {
     public func complete(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedCompletion {
         let failover = try failover(for: request, context: context)
         let registry = registry
+        let tracer = tracer
         let (completion, route, _) = try await failover.run(keepsTicket: false) { deployment, ticket in
-            let call = ProviderCall(request: request, upstreamModel: deployment.upstreamModel, requestID: requestID)
-            let completion = try await deployment.provider.complete(call)
-            registry.recordFirstByte(ticket)
-            return completion
+            let span = AttemptSpan.start(tracer, deployment: deployment, request: request.typed)
+            defer { span?.end() }
+            do {
+                let call = ProviderCall(
+                    request: request, upstreamModel: deployment.upstreamModel, requestID: requestID,
+                    traceHeaders: span.map { tracer.propagationHeaders(for: $0.context) } ?? []
+                )
+                let completion = try await deployment.provider.complete(call)
+                registry.recordFirstByte(ticket)
+                span?.recordAnswer(usage: completion.usage)
+                return completion
+            } catch {
+                span?.recordAttemptFailure(error)
+                throw error
+            }
         }
         return ExecutedCompletion(completion: completion, route: route)
     }
@@ -95,11 +110,23 @@ public struct ChatExecutor: Sendable {
     public func stream(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedStream {
         let failover = try failover(for: request, context: context)
         let registry = registry
+        let tracer = tracer
         let (started, route, ticket) = try await failover.run(keepsTicket: true) { deployment, attemptTicket in
-            let call = ProviderCall(request: request, upstreamModel: deployment.upstreamModel, requestID: requestID)
-            let started = try await StartedStream.start(deployment.provider.stream(call))
-            registry.recordFirstByte(attemptTicket)
-            return started
+            // The span stays open until the stream ends, when it gets the usage of the last chunk.
+            let span = AttemptSpan.start(tracer, deployment: deployment, request: request.typed)
+            do {
+                let call = ProviderCall(
+                    request: request, upstreamModel: deployment.upstreamModel, requestID: requestID,
+                    traceHeaders: span.map { tracer.propagationHeaders(for: $0.context) } ?? []
+                )
+                let started = try await StartedStream.start(deployment.provider.stream(call), span: span)
+                registry.recordFirstByte(attemptTicket)
+                return started
+            } catch {
+                span?.recordAttemptFailure(error)
+                span?.end()
+                throw error
+            }
         }
         let stream = started.remainder(
             registry: registry, ticket: ticket, deadline: failover.deadline, timeout: failover.timeout, time: time

@@ -1,3 +1,5 @@
+import Tracing
+
 /// An upstream stream whose first chunk has arrived: the point after which the gateway commits to it.
 /// Holds the iterator for the one task that relays the stream, hence the unchecked sendability.
 final class StartedStream: @unchecked Sendable {
@@ -5,17 +7,22 @@ final class StartedStream: @unchecked Sendable {
     private var first: StreamPart?
     private var ticket: DeploymentRegistry.Ticket?
     private var registry: DeploymentRegistry?
+    /// The attempt's span, ended with the stream.
+    private var span: (any Span)?
+    private var usage: Usage?
 
-    private init(iterator: CompletionStream.AsyncIterator, first: StreamPart?) {
+    private init(iterator: CompletionStream.AsyncIterator, first: StreamPart?, span: (any Span)?) {
         self.iterator = iterator
         self.first = first
+        self.span = span
     }
 
     /// Waits for the first chunk of `stream`; an upstream failure before it is thrown here, so it can fail over.
-    static func start(_ stream: CompletionStream) async throws -> StartedStream {
+    /// `span` (the attempt's) is ended when the stream ends.
+    static func start(_ stream: CompletionStream, span: (any Span)? = nil) async throws -> StartedStream {
         var iterator = stream.makeAsyncIterator()
         let first = try await iterator.next()
-        return StartedStream(iterator: iterator, first: first)
+        return StartedStream(iterator: iterator, first: first, span: span)
     }
 
     /// The whole stream, first chunk included. Ends the attempt's ticket when the stream ends: a failure
@@ -41,17 +48,23 @@ final class StartedStream: @unchecked Sendable {
                 finish(.success)
                 return nil
             }
+            if span != nil, let usage = part.usage { self.usage = usage }
             return part
         } catch let error as UpstreamError {
-            finish(error.isRetryable ? .failure : .success)
+            finish(error.isRetryable ? .failure : .success, error: error)
             throw error
         } catch {
-            finish(.abandoned)
+            finish(.abandoned, error: error)
             throw error
         }
     }
 
-    private func finish(_ outcome: DeploymentRegistry.Outcome) {
+    private func finish(_ outcome: DeploymentRegistry.Outcome, error: (any Error)? = nil) {
+        if let span {
+            self.span = nil
+            if let error { span.recordAttemptFailure(error) } else { span.recordAnswer(usage: usage) }
+            span.end()
+        }
         guard let ticket, let registry else { return }
         self.ticket = nil
         registry.finish(ticket, outcome: outcome)
@@ -59,6 +72,6 @@ final class StartedStream: @unchecked Sendable {
 
     deinit {
         // A stream dropped without being read to its end: the attempt is over without a verdict.
-        finish(.abandoned)
+        finish(.abandoned, error: CancellationError())
     }
 }

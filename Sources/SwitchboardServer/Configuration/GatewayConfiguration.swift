@@ -67,6 +67,26 @@ public struct ObservabilitySettings: Sendable {
     public var metricsToken: Secret?
     /// Whether request, token and cost metrics carry a `tenant` label (mind the cardinality).
     public var tenantLabels = false
+    /// Where OpenTelemetry traces go; off unless an endpoint is set.
+    public var tracing = TracingSettings()
+
+    public init() {}
+}
+
+/// OpenTelemetry trace export over OTLP/HTTP. The SDK's other `OTEL_*` variables (sampler, headers,
+/// batch sizes, `OTEL_SDK_DISABLED`) apply as the OpenTelemetry specification describes.
+public struct TracingSettings: Sendable {
+    /// The OTLP/HTTP wire encodings.
+    public enum WireProtocol: String, Sendable {
+        case protobuf = "http/protobuf"
+        case json = "http/json"
+    }
+
+    /// The collector's base URL (`/v1/traces` is added); tracing is off while it is nil.
+    public var endpoint: String?
+    public var wireProtocol = WireProtocol.protobuf
+    /// The `service.name` resource attribute.
+    public var serviceName = "switchboard"
 
     public init() {}
 }

@@ -25,6 +25,9 @@ public enum Setting: String, CaseIterable, Sendable {
     case defaultMaxOutputTokens = "budgets.default_max_output_tokens"
     case ledgerRetentionDays = "ledger.retention_days"
     case ledgerFlushInterval = "ledger.flush_interval_ms"
+    case tracingEndpoint = "tracing.otlp_endpoint"
+    case tracingProtocol = "tracing.otlp_protocol"
+    case tracingServiceName = "tracing.service_name"
 
     /// The environment variable that sets it.
     public var environmentVariable: String {
@@ -53,6 +56,10 @@ public enum Setting: String, CaseIterable, Sendable {
         case .defaultMaxOutputTokens: "SWITCHBOARD_DEFAULT_MAX_OUTPUT_TOKENS"
         case .ledgerRetentionDays: "SWITCHBOARD_LEDGER_RETENTION_DAYS"
         case .ledgerFlushInterval: "SWITCHBOARD_LEDGER_FLUSH_INTERVAL_MS"
+        // The OpenTelemetry SDK's own variables, so that a standard deployment turns tracing on unchanged.
+        case .tracingEndpoint: "OTEL_EXPORTER_OTLP_ENDPOINT"
+        case .tracingProtocol: "OTEL_EXPORTER_OTLP_PROTOCOL"
+        case .tracingServiceName: "OTEL_SERVICE_NAME"
         }
     }
 

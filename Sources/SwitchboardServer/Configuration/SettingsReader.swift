@@ -61,6 +61,25 @@ struct SettingsReader {
         if let value = integer(.defaultMaxOutputTokens, in: 1...10_000_000) { configuration.governance.defaultOutputCap = value }
         if let value = integer(.ledgerRetentionDays, in: 1...36_500) { configuration.governance.retentionDays = value }
         if let value = integer(.ledgerFlushInterval, in: 1...60_000) { configuration.governance.flushInterval = .milliseconds(value) }
+        applyTracing(to: &configuration.observability.tracing)
+    }
+
+    private mutating func applyTracing(to tracing: inout TracingSettings) {
+        if let endpoint = string(.tracingEndpoint) {
+            if URLCheck.isHTTP(endpoint) {
+                tracing.endpoint = endpoint
+            } else {
+                report(.tracingEndpoint, "'\(endpoint)' is not an http(s) URL like http://otel-collector:4318")
+            }
+        }
+        if let text = string(.tracingProtocol) {
+            if let parsed = TracingSettings.WireProtocol(rawValue: text.lowercased()) {
+                tracing.wireProtocol = parsed
+            } else {
+                report(.tracingProtocol, "must be http/protobuf or http/json (gRPC is not built in)")
+            }
+        }
+        if let name = string(.tracingServiceName) { tracing.serviceName = name }
     }
 
     private mutating func validatedAdminKey(_ key: String) -> Secret? {

@@ -3,6 +3,7 @@ import HTTPTypes
 import NIOCore
 import Synchronization
 import SwitchboardCore
+import Tracing
 
 /// Where usage records go (the batched ledger writer in production).
 public protocol UsageSink: Sendable {
@@ -20,6 +21,8 @@ struct ChatAccounting: Sendable {
     let clock: any GatewayClock
     /// Told about every settled request and every refusal (the completion log line and metrics).
     var observer: any RequestObserver = NoRequestObserver()
+    /// Gets the `admission` and `usage.record` spans.
+    var tracer = GatewayTracer.off
 
     /// Admits the request or throws the refusal (which is recorded). `upstreamModels` lists the models that
     /// may answer, to price the worst case.
@@ -28,14 +31,17 @@ struct ChatAccounting: Sendable {
         var meter = ChatMeter(request: request, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
         guard case .virtualKey(let key) = identity else { return meter }
         let candidates = try upstreamModels()
-        do {
-            let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
-            meter.ticket = try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
-        } catch {
-            observer.admissionRefused(error)
-            let gatewayError = error.gatewayError
-            meter.finish(status: gatewayError.statusCode, errorType: gatewayError.type)
-            throw gatewayError
+        meter.ticket = try await tracer.withSpan("admission") { span in
+            do throws(AdmissionRefusal) {
+                let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
+                return try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
+            } catch {
+                observer.admissionRefused(error)
+                let gatewayError = error.gatewayError
+                span?.attributes["error.type"] = gatewayError.code ?? gatewayError.type
+                meter.finish(status: gatewayError.statusCode, errorType: gatewayError.type)
+                throw gatewayError
+            }
         }
         return meter
     }
@@ -53,6 +59,8 @@ struct ChatMeter: Sendable {
     let accounting: ChatAccounting
     var ticket: AdmissionTicket?
     private let settled = SettledFlag()
+    /// The request's span, parent of the `usage.record` span (a stream settles after its handler returned).
+    private let traceContext = ServiceContext.current
 
     init(request: ChatRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting) {
         self.request = request
@@ -84,17 +92,28 @@ struct ChatMeter: Sendable {
             promptTokens: TokenBudgetEstimate.promptEstimate(request.typed), completionTokens: (deliveredCharacters + 3) / 4
         )
         let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.typed.model)
-        if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
-        finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
-               timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected, body: body)
+        await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
+            if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
+            finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
+                   timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected, body: body)
+            span?.updateAttributes { attributes in
+                attributes["gen_ai.usage.input_tokens"] = usage.promptTokens
+                attributes["gen_ai.usage.output_tokens"] = usage.completionTokens
+                attributes["switchboard.cost_usd"] = (cost ?? .zero).dollars
+                attributes["switchboard.usage_estimated"] = estimated
+            }
+        }
     }
 
     /// Settles a failure before any answer: the reservation is released and the tokens given back.
     func fail(_ error: any Error, route: UpstreamRoute? = nil, streamed: Bool) async {
         let gatewayError = OpenAIErrorMiddleware.map(error)
-        if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
-        finish(status: gatewayError.statusCode, errorType: gatewayError.type, route: route, streamed: streamed,
-               clientDisconnected: error is CancellationError)
+        await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
+            if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
+            finish(status: gatewayError.statusCode, errorType: gatewayError.type, route: route, streamed: streamed,
+                   clientDisconnected: error is CancellationError)
+            span?.attributes["error.type"] = gatewayError.code ?? gatewayError.type
+        }
     }
 
     /// Writes the one usage record of this request; later calls do nothing.

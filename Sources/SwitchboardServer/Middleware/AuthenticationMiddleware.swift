@@ -11,21 +11,36 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let adminKeyHash: String
     let directory: KeyDirectory
     let clock: any GatewayClock
+    /// Gets an `authenticate` span per request (with the tenant and key id, never the key).
+    var tracer = GatewayTracer.off
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = Self.token(in: request) else { throw GatewayError.unauthorized }
-        let hash = SecretHash.sha256Hex(token)
+        let identity = try await tracer.withSpan("authenticate") { span in
+            let identity = try identify(request)
+            if case .virtualKey(let key) = identity {
+                span?.attributes["switchboard.tenant"] = key.tenant.name
+                span?.attributes["switchboard.key_id"] = key.key.id
+            }
+            return identity
+        }
         var context = context
-        if SecretHash.constantTimeEquals(hash, adminKeyHash) {
-            context.identity = .admin
-        } else if let identity = directory.identity(forHash: hash), identity.key.isUsable(at: clock.now()) {
-            context.identity = .virtualKey(identity)
-            context.logger[metadataKey: "key_id"] = .string(identity.key.id)
-            context.logger[metadataKey: "tenant"] = .string(identity.tenant.name)
-        } else {
-            throw GatewayError.unauthorized
+        context.identity = identity
+        if case .virtualKey(let key) = identity {
+            context.logger[metadataKey: "key_id"] = .string(key.key.id)
+            context.logger[metadataKey: "tenant"] = .string(key.tenant.name)
         }
         return try await next(request, context)
+    }
+
+    /// The caller the request's key belongs to, or 401.
+    private func identify(_ request: Request) throws(GatewayError) -> CallerIdentity {
+        guard let token = Self.token(in: request) else { throw GatewayError.unauthorized }
+        let hash = SecretHash.sha256Hex(token)
+        if SecretHash.constantTimeEquals(hash, adminKeyHash) { return .admin }
+        guard let identity = directory.identity(forHash: hash), identity.key.isUsable(at: clock.now()) else {
+            throw GatewayError.unauthorized
+        }
+        return .virtualKey(identity)
     }
 
     static func token(in request: Request) -> String? {

@@ -42,7 +42,7 @@ public struct MockUpstream: Sendable {
     private struct Dropped: Error {}
 
     private func handle(_ request: Request, format: some MockWireFormat) async throws -> Response {
-        await recorder.recordRequest(path: request.uri.path)
+        await recorder.recordRequest(path: request.uri.path, traceparent: request.headers[.init("traceparent")!])
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
         let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .object([:])

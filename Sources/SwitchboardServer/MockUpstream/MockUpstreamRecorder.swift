@@ -11,6 +11,8 @@ public actor MockUpstreamRecorder {
     public private(set) var requestsByModel: [String: Int] = [:]
     /// The body of the latest request, as the upstream received it.
     public private(set) var lastBody: JSONValue?
+    /// The W3C `traceparent` header of every request that carried one, in order.
+    public private(set) var traceparents: [String] = []
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     public init() {}
@@ -20,8 +22,9 @@ public actor MockUpstreamRecorder {
 
     private var requestWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    func recordRequest(path: String) {
+    func recordRequest(path: String, traceparent: String?) {
         requests[path, default: 0] += 1
+        if let traceparent { traceparents.append(traceparent) }
         let total = totalRequests
         let ready = requestWaiters.filter { $0.count <= total }
         requestWaiters.removeAll { $0.count <= total }

@@ -14,10 +14,10 @@ struct LogRedaction: Sendable {
     static let redacted = "[REDACTED]"
 
     /// Identifiers the gateway itself issues or validates (request ids are 1 to 128 characters of a safe
-    /// alphabet, key ids are public), written as they are: a generated request id looks like a key to the
-    /// scrubber's long-token rule.
+    /// alphabet, key ids are public, trace ids are 32 hex digits the W3C parser checked), written as they are:
+    /// a generated request or trace id looks like a key to the scrubber's long-token rule.
     static let identifiers: Set<String> = [
-        "request_id", "key_id", "tenant", "model", "provider", "upstream_model", "deployment", "error_type", "event",
+        "request_id", "key_id", "tenant", "model", "provider", "upstream_model", "deployment", "error_type", "event", "trace_id",
     ]
 
     /// Whether a metadata name is one whose value is never logged.

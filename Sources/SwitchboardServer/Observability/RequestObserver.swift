@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import OTel
 import SwitchboardCore
+import Tracing
 
 /// Told about each chat request as it is settled, and about refusals at admission: the one place where
 /// the completion log line and the per-request metrics come from.
@@ -24,8 +26,8 @@ struct NoRequestObserver: RequestObserver {
 ///
 /// The line's fields: `request_id`, `tenant`, `key_id`, `model`, `provider`, `upstream_model`, `status`,
 /// `error_type`, `latency_ms`, `ttfb_ms`, `prompt_tokens`, `completion_tokens`, `cached_tokens`, `cost_usd`,
-/// `cache_hit`, `attempts`, `streamed`, `client_disconnected`; and `prompt` / `completion`, redacted of
-/// personal data, only when prompt logging is enabled.
+/// `cache_hit`, `attempts`, `streamed`, `client_disconnected`; `trace_id` when the request is traced; and
+/// `prompt` / `completion`, redacted of personal data, only when prompt logging is enabled.
 struct GatewayRequestObserver: RequestObserver {
     let logger: Logger
     let metrics: GatewayMetrics
@@ -55,6 +57,8 @@ struct GatewayRequestObserver: RequestObserver {
         fields["upstream_model"] = record.upstreamModel.map { .string($0) }
         fields["error_type"] = record.errorType.map { .string($0) }
         fields["ttfb_ms"] = record.timeToFirstByteMilliseconds.map { .stringConvertible($0) }
+        // Settled inside the request's trace (the `usage.record` or `admission` span), so the ids agree.
+        fields["trace_id"] = ServiceContext.current?.otelTraceID.map { .string($0) }
         if logPrompts {
             fields["prompt"] = .string(PIIRedaction.redact(Self.promptText(request)))
             fields["completion"] = completionBody.flatMap(Self.completionText).map { .string(PIIRedaction.redact($0)) }

@@ -60,7 +60,7 @@ public struct AnthropicProvider: LLMProvider {
         let body = try AnthropicRequestTranslator.body(for: call, stream: stream, defaultMaxTokens: defaultMaxTokens)
         return try http.post(
             url: OpenAIProvider.join(baseURL, "v1/messages"),
-            headers: [("x-api-key", apiKey), ("anthropic-version", apiVersion)],
+            headers: [("x-api-key", apiKey), ("anthropic-version", apiVersion)] + call.correlationHeaders,
             body: body
         )
     }

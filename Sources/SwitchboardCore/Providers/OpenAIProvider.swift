@@ -36,8 +36,7 @@ public struct OpenAIProvider: LLMProvider {
     }
 
     public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
-        let response = try await http.send(try request(for: call, stream: false), errorDecoder: Self.decodeError)
-        let body = try await http.collect(response)
+        let body = try await http.complete(try request(for: call, stream: false), errorDecoder: Self.decodeError)
         guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: body) else {
             throw UpstreamError(.malformedResponse, provider: name, message: "the body is not a chat completion")
         }
@@ -50,8 +49,26 @@ public struct OpenAIProvider: LLMProvider {
         return http.events(of: response) { event in try Self.part(of: event, provider: provider) }
     }
 
-    /// Builds the upstream request: the client's body with the upstream model and, for streams, usage on.
-    private func request(for call: ProviderCall, stream: Bool) throws -> HTTPClientRequest {
+    /// Builds the upstream request: the client's body with the upstream model and, for streams, usage on;
+    /// spliced from the client's bytes when it can be, else encoded from the decoded members.
+    private func request(for call: ProviderCall, stream: Bool) throws -> UpstreamRequest {
+        let body = try call.request.spliced(model: call.upstreamModel, stream: stream) ?? Self.rebuiltBody(call, stream: stream)
+        switch endpoint {
+        case .openAI(let baseURL):
+            return http.post(
+                url: Self.join(baseURL, "chat/completions"),
+                headers: [("authorization", "Bearer \(apiKey)")] + call.correlationHeaders,
+                body: body
+            )
+        case .azure(let resource, let apiVersion):
+            let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
+            let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"
+            return http.post(url: url, headers: [("api-key", apiKey)] + call.correlationHeaders, body: body)
+        }
+    }
+
+    /// The upstream body encoded from the request's members.
+    static func rebuiltBody(_ call: ProviderCall, stream: Bool) throws -> ByteBuffer {
         var body = call.request.raw
         body["model"] = .string(call.upstreamModel)
         if stream {
@@ -62,18 +79,7 @@ public struct OpenAIProvider: LLMProvider {
         } else {
             body.removeValue(forKey: "stream_options")
         }
-        switch endpoint {
-        case .openAI(let baseURL):
-            return try http.post(
-                url: Self.join(baseURL, "chat/completions"),
-                headers: [("authorization", "Bearer \(apiKey)")] + call.correlationHeaders,
-                body: .object(body)
-            )
-        case .azure(let resource, let apiVersion):
-            let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
-            let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"
-            return try http.post(url: url, headers: [("api-key", apiKey)] + call.correlationHeaders, body: .object(body))
-        }
+        return ByteBuffer(bytes: try JSONEncoder().encode(JSONValue.object(body)))
     }
 
     /// Turns one upstream SSE event into a stream part; the end at `[DONE]`.

@@ -1,39 +1,92 @@
 import Foundation
+import NIOCore
 
-/// A decoded chat request: the typed fields the gateway uses and the raw object it forwards.
+/// A decoded chat request: the typed fields the gateway uses, and the body as the client sent it, which is
+/// forwarded to OpenAI-kind upstreams by splicing bytes (see ``spliced(model:stream:)``) rather than decoded
+/// into a JSON tree and encoded again.
 public struct ChatRequest: Sendable {
-    /// Every field of the body as sent, for passthrough to OpenAI-kind upstreams.
-    public var raw: [String: JSONValue]
+    /// The body's bytes as received; nil for a request built in code.
+    private let body: Data?
+    /// Where the body's top-level members lie; nil when the body is not plain enough to splice.
+    private let layout: JSONObjectLayout?
+    /// The members after an edit (content-policy redaction), or of a request built in code.
+    private var edited: [String: JSONValue]?
     /// The fields the gateway validates and translates.
     public var typed: ChatCompletionRequest
 
     public init(raw: [String: JSONValue], typed: ChatCompletionRequest) {
-        self.raw = raw
+        self.body = nil
+        self.layout = nil
+        self.edited = raw
         self.typed = typed
     }
 
-    /// Decodes a request body, naming the offending field in the error when it is invalid.
-    public static func decode(_ data: Data) throws(GatewayError) -> ChatRequest {
-        let raw: JSONValue
-        do {
-            raw = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw .invalidRequest("The request body is not valid JSON.", code: "invalid_json")
+    private init(body: Data, layout: JSONObjectLayout?, typed: ChatCompletionRequest) {
+        self.body = body
+        self.layout = layout
+        self.typed = typed
+    }
+
+    /// Every member of the body as sent, less ``upstreamControlFields``: for upstreams whose body is rebuilt
+    /// and for edits. Decoded from the bytes on each read until it is set, so read it only off the fast path.
+    public var raw: [String: JSONValue] {
+        get {
+            if let edited { return edited }
+            guard let body, case .object(let object) = try? JSONDecoder().decode(JSONValue.self, from: body) else { return [:] }
+            return object.filter { !Self.upstreamControlFields.contains($0.key) }
         }
-        guard case .object(let object) = raw else {
+        set { edited = newValue }
+    }
+
+    /// The body for an OpenAI-kind upstream: the client's bytes with `model` replaced and, for a stream,
+    /// `"stream_options":{"include_usage":true}` added, so usage is always reported. Nil when the body has to
+    /// be rebuilt from ``raw`` instead: it was edited, is not a plain object (see `JSONObjectLayout`), carries
+    /// a field the gateway drops or sets (``upstreamControlFields``, `stream_options`), or its `stream` flag
+    /// does not match `stream`.
+    public func spliced(model: String, stream: Bool) -> ByteBuffer? {
+        guard edited == nil, let body, let layout, let modelRange = layout.range(of: "model"),
+              (typed.stream == true) == stream,
+              !layout.members.contains(where: { $0.key == "stream_options" || Self.upstreamControlFields.contains($0.key) })
+        else { return nil }
+        return body.withUnsafeBytes { bytes in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(bytes.count + model.utf8.count + 48)
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[..<modelRange.lowerBound]))
+            JSONStringWriter.write(model, to: &buffer)
+            if stream {
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[modelRange.upperBound..<layout.closingBrace]))
+                buffer.writeStaticString(#","stream_options":{"include_usage":true}"#)
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[layout.closingBrace...]))
+            } else {
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[modelRange.upperBound...]))
+            }
+            return buffer
+        }
+    }
+
+    /// Decodes a request body, naming the offending field in the error when it is invalid. The body is parsed
+    /// once, into the typed fields; the rest stays as bytes.
+    public static func decode(_ data: Data) throws(GatewayError) -> ChatRequest {
+        guard data.first(where: { !JSONObjectLayout.isWhitespace($0) }) == UInt8(ascii: "{") else {
+            // Not an object: say whether it is JSON at all.
+            guard (try? JSONDecoder().decode(JSONValue.self, from: data)) != nil else { throw invalidJSON }
             throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
         }
         let typed: ChatCompletionRequest
         do {
             typed = try JSONDecoder().decode(ChatCompletionRequest.self, from: data)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty { throw invalidJSON }
             throw Self.describe(error)
         } catch {
             throw .invalidRequest("The request body is invalid.")
         }
         try validate(typed)
-        // Nothing a client sends may steer where or how the gateway calls upstream.
-        return ChatRequest(raw: object.filter { !Self.upstreamControlFields.contains($0.key) }, typed: typed)
+        return ChatRequest(body: data, layout: data.withUnsafeBytes { JSONObjectLayout($0) }, typed: typed)
+    }
+
+    private static var invalidJSON: GatewayError {
+        .invalidRequest("The request body is not valid JSON.", code: "invalid_json")
     }
 
     /// Body fields some SDKs and gateways use to pick an upstream URL, credentials or headers. They are
@@ -104,5 +157,24 @@ public struct ChatRequest: Sendable {
         case is Double.Type: "a number"
         default: type is any Collection.Type ? "an array" : "an object"
         }
+    }
+}
+
+/// Writes a Swift string as a JSON string literal.
+enum JSONStringWriter {
+    static func write(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                buffer.writeInteger(byte)
+            case 0..<0x20:
+                buffer.writeString(String(format: "\\u%04x", Int(byte)))
+            default:
+                buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

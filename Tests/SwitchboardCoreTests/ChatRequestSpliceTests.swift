@@ -1,0 +1,52 @@
+import Foundation
+import NIOCore
+import SwitchboardCore
+import Testing
+
+/// The forwarding fast path: the client's bytes with only `model` changed, and the cases that must fall
+/// back to re-encoding.
+@Suite struct ChatRequestSpliceTests {
+    static func decode(_ json: String) throws -> ChatRequest {
+        try ChatRequest.decode(Data(json.utf8))
+    }
+
+    static func text(_ buffer: ByteBuffer?) -> String? {
+        buffer.map { String(buffer: $0) }
+    }
+
+    @Test func onlyTheModelChangesByteForByte() throws {
+        let body = #"{ "messages": [{"role":"user","content":"say \"{model}\" [x]"}], "model" : "openai/gpt-4o-mini" ,"logit_bias":{"1":-1.50}, "x-unknown":[1,{"a":"}"}] }"#
+        let request = try Self.decode(body)
+        let spliced = Self.text(request.spliced(model: "gpt-4o-mini", stream: false))
+        #expect(spliced == body.replacingOccurrences(of: #""openai/gpt-4o-mini""#, with: #""gpt-4o-mini""#))
+    }
+
+    @Test func aStreamAsksForUsage() throws {
+        let request = try Self.decode(#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}"#)
+        let spliced = Self.text(request.spliced(model: "up\"stream", stream: true))
+        #expect(spliced == #"{"model":"up\"stream","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}"#)
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data((spliced ?? "").utf8))
+        #expect(json["model"] == "up\"stream")
+        #expect(request.spliced(model: "m", stream: false) == nil, "the stream flag must match")
+    }
+
+    @Test(arguments: [
+        #"{"model":"m","messages":[{"role":"user","content":"hi"}],"api_base":"http://evil.example"}"#,
+        #"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":false}}"#,
+        #"{"model":"m","messages":[{"role":"user","content":"hi"}],"model":"other"}"#,
+        #"{"model":"m","messages":[{"role":"user","content":"hi"}],"api_b\u0061se":"http://evil.example"}"#,
+    ])
+    func bodiesThatMustBeRebuiltAreNotSpliced(body: String) throws {
+        let request = try Self.decode(body)
+        #expect(request.spliced(model: "m", stream: false) == nil)
+        #expect(request.raw["api_base"] == nil, "control fields never reach the rebuilt body either")
+    }
+
+    @Test func anEditedRequestIsRebuilt() throws {
+        var request = try Self.decode(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(request.spliced(model: "m", stream: false) != nil)
+        request.raw["messages"] = .array([])
+        #expect(request.spliced(model: "m", stream: false) == nil)
+        #expect(request.raw["messages"] == .array([]))
+    }
+}

@@ -24,46 +24,71 @@ public struct UpstreamHTTP: Sendable {
     }
 
     /// Builds a JSON POST request.
-    func post(url: String, headers: [(String, String)], body: JSONValue) throws -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        return request
+    func post(url: String, headers: [(String, String)], body: JSONValue) throws -> UpstreamRequest {
+        post(url: url, headers: headers, body: ByteBuffer(bytes: try JSONEncoder().encode(body)))
     }
 
-    /// Sends `request` and returns the response once its headers arrived with a 2xx status.
+    /// Builds a POST request with an encoded JSON body.
+    func post(url: String, headers: [(String, String)], body: ByteBuffer) -> UpstreamRequest {
+        var fields = HTTPHeaders(headers)
+        fields.add(name: "content-type", value: "application/json")
+        return UpstreamRequest(url: url, headers: fields, body: body)
+    }
+
+    /// Sends a streamed request and returns the response once its headers arrived with a 2xx status.
     /// - Parameter errorDecoder: reads the provider's error body into a type and message.
     func send(
-        _ request: HTTPClientRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
+        _ request: UpstreamRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
     ) async throws -> HTTPClientResponse {
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: timeouts.firstByte.timeAmount)
+            response = try await client.execute(request.streaming, timeout: timeouts.firstByte.timeAmount)
         } catch {
             throw classify(error, beforeHeaders: true)
         }
         guard (200..<300).contains(response.status.code) else {
-            let status = Int(response.status.code)
-            let retryAfter = Self.retryAfter(response.headers)
             let body = (try? await response.body.collect(upTo: Self.maxErrorBodyBytes)) ?? ByteBuffer()
-            let decoded = errorDecoder(body)
-            throw UpstreamError(
-                .status(status), provider: provider, message: decoded?.message ?? "",
-                upstreamType: decoded?.type, upstreamCode: decoded?.code, retryAfter: retryAfter
-            )
+            throw statusError(response.status, headers: response.headers, body: body, errorDecoder: errorDecoder)
         }
         return response
     }
 
-    /// Collects a whole response body, mapping transport failures.
-    func collect(_ response: HTTPClientResponse) async throws -> ByteBuffer {
+    /// Sends a non-streamed request and returns its whole body once it has arrived with a 2xx status.
+    ///
+    /// Uses AsyncHTTPClient's delegate API, which gathers the body on the connection's event loop and resumes
+    /// the caller once, instead of once per body part. The first-byte timeout bounds the exchange: a
+    /// non-streamed answer's body follows its headers at once.
+    func complete(
+        _ request: UpstreamRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
+    ) async throws -> ByteBuffer {
+        let response: HTTPClient.Response
         do {
-            return try await response.body.collect(upTo: Self.maxBodyBytes)
+            let clientRequest = try HTTPClient.Request(url: request.url, method: .POST, headers: request.headers, body: .byteBuffer(request.body))
+            let task = client.execute(
+                request: clientRequest, delegate: ResponseAccumulator(request: clientRequest, maxBodySize: Self.maxBodyBytes),
+                deadline: .now() + timeouts.firstByte.timeAmount
+            )
+            response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
         } catch {
-            throw classify(error, beforeHeaders: false)
+            throw classify(error, beforeHeaders: true)
         }
+        let body = response.body ?? ByteBuffer()
+        guard (200..<300).contains(response.status.code) else {
+            throw statusError(response.status, headers: response.headers, body: body.getSlice(at: body.readerIndex, length: min(body.readableBytes, Self.maxErrorBodyBytes)) ?? body, errorDecoder: errorDecoder)
+        }
+        return body
+    }
+
+    /// The error for a non-success status, with the provider's message and type when its body has them.
+    private func statusError(
+        _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer,
+        errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
+    ) -> UpstreamError {
+        let decoded = errorDecoder(body)
+        return UpstreamError(
+            .status(Int(status.code)), provider: provider, message: decoded?.message ?? "",
+            upstreamType: decoded?.type, upstreamCode: decoded?.code, retryAfter: Self.retryAfter(headers)
+        )
     }
 
     /// Streams the events of an SSE body. `transform` turns each event into parts and says when the
@@ -112,6 +137,22 @@ public struct UpstreamHTTP: Sendable {
             return .milliseconds(Int64((max(0, min(seconds, 86_400)) * 1000).rounded(.up)))
         }
         return nil
+    }
+}
+
+/// An upstream POST: where, with which headers, and its JSON body.
+struct UpstreamRequest: Sendable {
+    var url: String
+    var headers: HTTPHeaders
+    var body: ByteBuffer
+
+    /// The request for AsyncHTTPClient's async API (streamed responses).
+    var streaming: HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers = headers
+        request.body = .bytes(body)
+        return request
     }
 }
 

@@ -32,8 +32,7 @@ public struct AnthropicProvider: LLMProvider {
     }
 
     public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
-        let response = try await http.send(try request(for: call, stream: false), errorDecoder: Self.decodeError)
-        let body = try await http.collect(response)
+        let body = try await http.complete(try request(for: call, stream: false), errorDecoder: Self.decodeError)
         let completion = try AnthropicResponseTranslator.completion(
             from: Data(buffer: body), created: Self.now(), provider: name
         )
@@ -56,7 +55,7 @@ public struct AnthropicProvider: LLMProvider {
         }
     }
 
-    private func request(for call: ProviderCall, stream: Bool) throws -> HTTPClientRequest {
+    private func request(for call: ProviderCall, stream: Bool) throws -> UpstreamRequest {
         let body = try AnthropicRequestTranslator.body(for: call, stream: stream, defaultMaxTokens: defaultMaxTokens)
         return try http.post(
             url: OpenAIProvider.join(baseURL, "v1/messages"),

@@ -1,11 +1,26 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import SwitchboardServer
 import SwitchboardStorage
 
-/// The `switchboard` command: an OpenAI-compatible LLM gateway.
+/// The process entry point: makes SwiftNIO's event loops the Swift Concurrency global executor before any
+/// task runs, so that request handlers, the upstream client and the server share the same threads instead
+/// of handing every request between event-loop and dispatch threads; then runs the command.
 @main
+enum Entrypoint {
+    static func main() async {
+        if let threads = ProcessInfo.processInfo.environment["SWITCHBOARD_THREADS"].flatMap(Int.init), threads > 0 {
+            NIOSingletons.groupLoopCountSuggestion = threads
+        }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Switchboard.main()
+    }
+}
+
+/// The `switchboard` command: an OpenAI-compatible LLM gateway.
 struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",

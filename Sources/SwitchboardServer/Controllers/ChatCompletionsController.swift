@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import SwitchboardCore
@@ -23,7 +24,8 @@ struct ChatCompletionsController {
 
     @Sendable func complete(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let chat = try policy.apply(to: try await decode(&request), identity: context.identity)
+        let loop = context.channel?.eventLoop
+        let chat = try policy.apply(to: try await decode(&request, on: loop), identity: context.identity)
         let requestID = context.requestID
         let executor = executor
         let routing = try RoutingContext(request: request, context: context, chat: chat)
@@ -32,7 +34,7 @@ struct ChatCompletionsController {
         }
         guard chat.typed.stream == true else {
             // A client that hangs up cancels the upstream call and any pending retry.
-            let (result, watched) = await HangUpGrace.run(request, grace: executor.settings.hangUpGrace) {
+            let (result, watched) = await HangUpGrace.run(request, grace: executor.settings.hangUpGrace, on: loop) {
                 try await executor.complete(chat, requestID: requestID, context: routing)
             }
             let executed: ExecutedCompletion
@@ -76,7 +78,6 @@ struct ChatCompletionsController {
         // Watching for a hang-up consumes the connection's input, so it is not reused after the stream.
         headers[.connection] = "close"
         headers[.init("X-Accel-Buffering")!] = "no"
-        headers[.connection] = "close"
         let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
         let stream = executed.stream
         let route = executed.route
@@ -109,33 +110,41 @@ struct ChatCompletionsController {
         return headers
     }
 
-    /// Collects the body, or throws 408 when the client takes longer than `timeout` to send it. The collected
-    /// request is returned so that it keeps the state later hang-up watching needs.
-    static func collect(_ request: Request, upTo limit: Int, within timeout: Duration) async throws -> (Request, ByteBuffer) {
-        try await withThrowingTaskGroup(of: (Request, ByteBuffer)?.self) { group in
-            group.addTask {
-                var request = request
-                let body = try await request.collectBody(upTo: limit)
-                return (request, body)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard case .some(.some(let collected)) = try await group.next() else { throw GatewayError.bodyTimeout }
-            return collected
+    /// Collects the body, or throws 408 when the client takes longer than `timeout` to send it. The deadline
+    /// is a timer on the connection's event loop that cancels the collecting task, rather than a task group
+    /// with a sleeping child. The handler's own task is never cancelled, so it can still answer 408.
+    static func collect(_ request: inout Request, upTo limit: Int, within timeout: Duration, on loop: (any EventLoop)?) async throws -> ByteBuffer {
+        let original = request
+        let collecting = Task {
+            var request = original
+            let body = try await request.collectBody(upTo: limit)
+            return (request, body)
+        }
+        let timedOut = NIOLockedValueBox(false)
+        let timer = loop?.scheduleTask(in: TimeAmount(timeout)) {
+            timedOut.withLockedValue { $0 = true }
+            collecting.cancel()
+        }
+        do {
+            let collected = try await withTaskCancellationHandler { try await collecting.value } onCancel: { collecting.cancel() }
+            timer?.cancel()
+            request = collected.0
+            return collected.1
+        } catch {
+            timer?.cancel()
+            if timedOut.withLockedValue({ $0 }) { throw GatewayError.bodyTimeout }
+            throw error
         }
     }
 
     /// Reads the body within the size limit and decodes it.
-    private func decode(_ request: inout Request) async throws -> ChatRequest {
+    private func decode(_ request: inout Request, on loop: (any EventLoop)?) async throws -> ChatRequest {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
         }
         let body: ByteBuffer
         do {
-            (request, body) = try await Self.collect(request, upTo: maxBodyBytes, within: bodyTimeout)
+            body = try await Self.collect(&request, upTo: maxBodyBytes, within: bodyTimeout, on: loop)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
         }

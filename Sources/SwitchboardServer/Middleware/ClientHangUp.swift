@@ -6,11 +6,11 @@ import NIOConcurrencyHelpers
 ///
 /// Hummingbird's `consumeWithInboundCloseHandler` watches the connection only within one closure, and may be
 /// used once per request; this type runs that closure on a watcher task that lives until ``release()``, and
-/// lets any phase of the request race its work against the hang-up.
+/// cancels whichever phase of the request is running (``cancelling(_:)``) when the client hangs up.
 final class ClientHangUp: Sendable {
     private struct State {
         var hungUp = false
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var watchdogs: [Int: TaskWatchdog] = [:]
         var nextID = 0
     }
 
@@ -39,46 +39,43 @@ final class ClientHangUp: Sendable {
         await watcher.withLockedValue { $0 }?.value
     }
 
-    /// Runs `operation`, cancelling it and throwing `CancellationError` if the client hangs up first.
-    func cancelling<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                await self.waitForHangUp()
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard case .some(.some(let value)) = try await group.next() else { throw CancellationError() }
-            return value
+    /// Runs `operation` in the calling task, cancelling the task and throwing `CancellationError` if the client
+    /// hangs up first. No task is started for it: the hang-up cancels the caller directly, which suits work
+    /// whose only audience is the client.
+    func cancelling<T>(_ operation: () async throws -> T) async throws -> T {
+        let watchdog = TaskWatchdog()
+        let id = register(watchdog)
+        defer { unregister(id) }
+        let value: T
+        do {
+            value = try await operation()
+        } catch {
+            throw watchdog.disarm() ? CancellationError() : error
         }
+        if watchdog.disarm() { throw CancellationError() }
+        return value
+    }
+
+    /// Fires `watchdog` when the client hangs up (at once if it already has), until ``unregister(_:)``.
+    func register(_ watchdog: TaskWatchdog) -> Int {
+        let (id, hungUp) = state.withLockedValue { state in
+            defer { state.nextID += 1 }
+            state.watchdogs[state.nextID] = watchdog
+            return (state.nextID, state.hungUp)
+        }
+        if hungUp { watchdog.fire() }
+        return id
+    }
+
+    func unregister(_ id: Int) {
+        _ = state.withLockedValue { $0.watchdogs.removeValue(forKey: id) }
     }
 
     private func fire() {
-        let waiters = state.withLockedValue { state in
+        let watchdogs = state.withLockedValue { state in
             state.hungUp = true
-            defer { state.waiters = [:] }
-            return state.waiters
+            return state.watchdogs
         }
-        for waiter in waiters.values { waiter.resume() }
-    }
-
-    /// Returns when the client hangs up or the calling task is cancelled.
-    func waitForHangUp() async {
-        let id = state.withLockedValue { state in
-            defer { state.nextID += 1 }
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLockedValue { state in
-                    if state.hungUp || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        for watchdog in watchdogs.values { watchdog.fire() }
     }
 }

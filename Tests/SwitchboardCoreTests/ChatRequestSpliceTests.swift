@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import SwitchboardCore
+@testable import SwitchboardCore
 import Testing
 
 /// The forwarding fast path: the client's bytes with only `model` changed, and the cases that must fall
@@ -48,5 +48,19 @@ import Testing
         request.raw["messages"] = .array([])
         #expect(request.spliced(model: "m", stream: false) == nil)
         #expect(request.raw["messages"] == .array([]))
+    }
+}
+
+/// The scrubber's fast path must never skip text the full scan would change.
+@Suite struct SecretScrubberTests {
+    @Test(arguments: [
+        "gpt-4o-mini", "req_0123456789", "Bearer abc", "x Bearer y", "Bearer ", "sk-live-0123456789abcdefghij",
+        "a 0123456789abcdefghij0123456789abcdef b", "Bearers of news", "notBearer z",
+    ])
+    func fastPathAgreesWithTheFullScan(text: String) {
+        let scrubbed = SecretScrubber.scrub(text)
+        if !SecretScrubber.mayHoldSecret(text) { #expect(scrubbed == text) }
+        #expect(!scrubbed.contains("0123456789abcdefghij"))
+        #expect(!(text.hasPrefix("Bearer ") || text.contains(" Bearer ")) || scrubbed.contains("[REDACTED]"))
     }
 }

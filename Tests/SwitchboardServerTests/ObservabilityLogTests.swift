@@ -117,6 +117,31 @@ import Testing
         #expect(logs.all.count == 1 && !logs.all[0].contains("\n"))
     }
 
+    @Test func jsonLinesEscapeEverythingAndStartWithTheFixedFields() throws {
+        let logs = LogCapture()
+        let logger = Logger(label: "switchboard") { label in
+            StructuredLogHandler(label: label, format: .json, level: .info, output: logs.output)
+        }
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} emoji 🚦 slash /"
+        logger.info("m", metadata: [
+            "awkward": .string(awkward), "ratio": .stringConvertible(0.25), "ok": .stringConvertible(true),
+            "list": .array(["a", .stringConvertible(1)]), "nested": .dictionary(["z": "1", "a": "2"]), "message": "spoofed",
+        ])
+        let line = try #require(logs.all.first)
+        #expect(line.hasPrefix(#"{"timestamp":""#))
+        #expect(line.contains(#"","level":"info","label":"switchboard","message":"m","#))
+        #expect(!line.contains("\n") || line.contains(#"\n"#))
+        let object = try #require(logs.objects().first)
+        #expect(object["awkward"] == .string(awkward))
+        #expect(object["ratio"] == .double(0.25))
+        #expect(object["ok"] == .bool(true))
+        #expect(object["list"] == .array(["a", .int(1)]))
+        #expect(object["nested"]?["a"] == "2")
+        #expect(object["message"] == "m", "metadata cannot overwrite the message")
+        let timestamp = try #require(object["timestamp"]?.stringValue)
+        #expect(timestamp.count == 24 && timestamp.hasSuffix("Z"), "\(timestamp)")
+    }
+
     @Test func textFormatIsOneReadableLine() {
         let logs = LogCapture()
         let logger = Logger(label: "switchboard") { label in

@@ -6,6 +6,7 @@ public enum SecretScrubber {
 
     /// Returns `text` with every key-like token replaced by `[REDACTED]`.
     public static func scrub(_ text: String) -> String {
+        guard mayHoldSecret(text) else { return text }
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var index = 0
         while index < words.count {
@@ -19,6 +20,26 @@ public enum SecretScrubber {
             index += 1
         }
         return words.joined(separator: " ")
+    }
+
+    /// A cheap byte scan that rules out most text (model names, ids, numbers): a secret needs a word of at
+    /// least 20 bytes, or the word `Bearer` before it.
+    static func mayHoldSecret(_ text: String) -> Bool {
+        var run = 0
+        var bearer = 0
+        let word = Array("Bearer".utf8)
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: " ") {
+                if bearer == word.count { return true }
+                run = 0
+                bearer = 0
+                continue
+            }
+            run += 1
+            if run >= 20 { return true }
+            bearer = (bearer < word.count && run == bearer + 1 && byte == word[bearer]) ? bearer + 1 : word.count + 1
+        }
+        return false
     }
 
     /// A token is secret-like when it starts with a key prefix and is long, or is a long unbroken run of

@@ -35,6 +35,9 @@ struct GatewayRequestObserver: RequestObserver {
 
     func requestFinished(_ record: UsageRecord, request: ChatRequest, completionBody: ByteBuffer?) {
         metrics.requestFinished(record)
+        let level: Logger.Level = record.status >= 500 ? .error : .info
+        // The metadata is built only for a line that will be written.
+        guard logger.logLevel <= level else { return }
         var fields: Logger.Metadata = [
             "event": "request_completed",
             "request_id": .string(record.requestID),
@@ -63,7 +66,6 @@ struct GatewayRequestObserver: RequestObserver {
             fields["prompt"] = .string(PIIRedaction.redact(Self.promptText(request)))
             fields["completion"] = completionBody.flatMap(Self.completionText).map { .string(PIIRedaction.redact($0)) }
         }
-        let level: Logger.Level = record.status >= 500 ? .error : .info
         logger.log(level: level, "request completed", metadata: fields)
     }
 

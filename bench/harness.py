@@ -162,7 +162,7 @@ class PeakRSS:
 
 def gateway_env(data_dir):
     return {
-        **os.environ, "SWITCHBOARD_ADMIN_KEY": ADMIN_KEY, "LOG_LEVEL": "warning", "OPENAI_API_KEY": "dummy",
+        **os.environ, "SWITCHBOARD_ADMIN_KEY": ADMIN_KEY, "LOG_LEVEL": "info", "LOG_FORMAT": "json", "OPENAI_API_KEY": "dummy",
         "OPENAI_BASE_URL": f"http://127.0.0.1:{ORIGIN_PORT}/v1", "SWITCHBOARD_DATA_DIR": str(data_dir),
         "SWITCHBOARD_CONFIG": str(OUT / "gateway.yaml"),
     }

@@ -173,7 +173,9 @@ def render(result, notes):
             "python3 bench/report.py                      # re-render this page from docs/performance.json",
             "```", "",
             "Raw wrk output, logs, perf data and the generated nginx and gateway configurations are left in `bench/out/`. "
-            "The gateway runs with `LOG_LEVEL=warning` and default settings otherwise; everything listens on 127.0.0.1.",
+            "The gateway runs with JSON logs at `info` (one completion line per request) and default settings otherwise; "
+            "everything listens on 127.0.0.1. For quick A/B runs while changing the hot path, `python3 bench/quick.py` "
+            "measures the same targets at a few points in about a minute.",
             ""]
     return "\n".join(out)
 

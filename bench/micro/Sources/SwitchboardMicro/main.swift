@@ -100,6 +100,10 @@ enum Micro {
         try await measure("decode_request_large", what: "ChatRequest.decode of a 20-message body (\(largeBody.count) B)") {
             try ChatRequest.decode(largeBody).typed.messages.count
         }
+        let decodedSmall = try ChatRequest.decode(smallBody)
+        await measure("splice_request_body", what: "ChatRequest.spliced: the forwarded body with the upstream model, no re-encoding") {
+            decodedSmall.spliced(model: "gpt-4o-mini", stream: false)?.readableBytes ?? 0
+        }
         let limiter = MemoryRateLimiter()
         await measure("limiter_acquire", what: "MemoryRateLimiter.acquire over 4 buckets (key + tenant, RPM + TPM)") {
             await limiter.acquire(takes).allowed ? 1 : 0

@@ -64,3 +64,26 @@ import Testing
         #expect(!(text.hasPrefix("Bearer ") || text.contains(" Bearer ")) || scrubbed.contains("[REDACTED]"))
     }
 }
+
+/// Usage from a non-streamed answer, read from the `usage` member alone when the layout allows.
+@Suite struct CompletionUsageTests {
+    static func usage(_ json: String) -> Usage?? {
+        OpenAIProvider.usage(ofCompletion: ByteBuffer(string: json))
+    }
+
+    @Test func readsUsageWithoutDecodingTheAnswer() {
+        let usage = Self.usage(#"{"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":1}}}"#)
+        #expect(usage == .some(Usage(promptTokens: 3, completionTokens: 4, cachedTokens: 1)))
+    }
+
+    @Test func noUsageIsNotMalformed() {
+        #expect(Self.usage(#"{"choices":[]}"#) == .some(nil))
+        #expect(Self.usage(#"{"choices":[],"usage":null}"#) == .some(nil))
+        #expect(Self.usage(#"{"usage":null,"usage":null}"#) == .some(nil), "duplicate keys fall back to a full decode")
+    }
+
+    @Test func somethingElseIsMalformed() {
+        #expect(Self.usage("<html>") == nil)
+        #expect(Self.usage(#"{"usage":{"prompt_tokens":"three"}}"#) == nil)
+    }
+}

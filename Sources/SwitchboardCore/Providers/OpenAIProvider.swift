@@ -37,10 +37,30 @@ public struct OpenAIProvider: LLMProvider {
 
     public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let body = try await http.complete(try request(for: call, stream: false), errorDecoder: Self.decodeError)
-        guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: body) else {
+        guard let usage = Self.usage(ofCompletion: body) else {
             throw UpstreamError(.malformedResponse, provider: name, message: "the body is not a chat completion")
         }
-        return ProviderCompletion(body: body, usage: probe.usage)
+        return ProviderCompletion(body: body, usage: usage)
+    }
+
+    /// The usage of a completion body (`.some(nil)` when it reports none), or nil when the body is not a JSON
+    /// object. Only the `usage` member is decoded when the body's layout allows; otherwise the whole body is.
+    static func usage(ofCompletion body: ByteBuffer) -> Usage?? {
+        let usageRange: Range<Int>?? = body.withUnsafeReadableBytes { bytes in
+            JSONObjectLayout(bytes).map { $0.range(of: "usage") }
+        }
+        switch usageRange {
+        case .some(.none):
+            return .some(nil)
+        case .some(.some(let range)):
+            guard let slice = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count) else { return nil }
+            if slice.readableBytesView.elementsEqual("null".utf8) { return .some(nil) }
+            guard let usage = try? JSONDecoder().decode(Usage.self, from: slice) else { return nil }
+            return .some(usage)
+        case .none:
+            guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: body) else { return nil }
+            return .some(probe.usage)
+        }
     }
 
     public func stream(_ call: ProviderCall) async throws -> CompletionStream {

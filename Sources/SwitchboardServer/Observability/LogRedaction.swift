@@ -13,11 +13,15 @@ struct LogRedaction: Sendable {
 
     static let redacted = "[REDACTED]"
 
-    /// Identifiers the gateway itself issues or validates (request ids are 1 to 128 characters of a safe
-    /// alphabet, key ids are public, trace ids are 32 hex digits the W3C parser checked), written as they are:
-    /// a generated request or trace id looks like a key to the scrubber's long-token rule.
-    static let identifiers: Set<String> = [
-        "request_id", "key_id", "tenant", "model", "provider", "upstream_model", "deployment", "error_type", "event", "trace_id",
+    /// Fields the gateway itself writes, never secret, written as they are: identifiers it issues or validates
+    /// (request ids are 1 to 128 characters of a safe alphabet, key ids are public, trace ids are 32 hex digits
+    /// the W3C parser checked; a generated one looks like a key to the scrubber's long-token rule), names from
+    /// its configuration, and the completion line's numbers. Checked first, so that a request's line skips
+    /// the name normalisation below. The public `model` is not here: the client chooses it.
+    static let ownFields: Set<String> = [
+        "request_id", "key_id", "tenant", "provider", "upstream_model", "deployment", "error_type", "event", "trace_id",
+        "status", "latency_ms", "ttfb_ms", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd", "cache_hit",
+        "attempts", "streamed", "client_disconnected", "tokens_estimated",
     ]
 
     /// Whether a metadata name is one whose value is never logged.
@@ -32,8 +36,8 @@ struct LogRedaction: Sendable {
 
     /// A metadata value made safe to write.
     static func redact(_ value: Logger.MetadataValue, name: String) -> Logger.MetadataValue {
+        if ownFields.contains(name) { return value }
         if isSensitive(name) { return .string(redacted) }
-        if identifiers.contains(name), case .string = value { return value }
         switch value {
         case .string(let text): return .string(scrub(text))
         case .stringConvertible(let convertible):

@@ -5,6 +5,13 @@ import Testing
 
 /// `GET /metrics`: every metric of the gateway, with the right values after a known sequence of requests.
 @Suite struct MetricsTests {
+    @Test func clientChosenModelNamesCannotOpenUnboundedSeries() {
+        let metrics = GatewayMetrics()
+        for index in 0..<GatewayMetrics.maxModelLabels { #expect(metrics.modelLabel("model-\(index)") == "model-\(index)") }
+        #expect(metrics.modelLabel("one-too-many") == "other")
+        #expect(metrics.modelLabel("model-7") == "model-7", "models seen before keep their label")
+    }
+
     /// One scrape, parsed: `name{label="value",...}` to value, labels sorted by name.
     struct Scrape {
         var samples: [String: Double] = [:]

@@ -1,5 +1,6 @@
 import Prometheus
 import SwitchboardCore
+import Synchronization
 
 /// The gateway's Prometheus metrics, all in the `switchboard_` namespace, registered in one
 /// `PrometheusCollectorRegistry` that the build function is given (so tests can build many gateways, each
@@ -12,6 +13,10 @@ public final class GatewayMetrics: Sendable {
     let activeRequests: Gauge
     let activeStreams: Gauge
     let ledgerQueueDepth: Gauge
+    /// The `model` label values seen so far: a client chooses the model name, so after
+    /// ``maxModelLabels`` distinct values new ones are counted as `other` instead of each opening a series.
+    private let modelLabels = Mutex<Set<String>>([])
+    static let maxModelLabels = 200
 
     static let durationBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
@@ -46,7 +51,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Records one finished chat request (called once per usage record).
     func requestFinished(_ record: UsageRecord) {
-        var labels = [("model", record.publicModel)]
+        var labels = [("model", modelLabel(record.publicModel))]
         if tenantLabels { labels.append(("tenant", record.tenant ?? "")) }
         counter("requests_total", "Chat requests by public model, provider and status.",
                 labels + [("provider", record.provider ?? "none"), ("status", String(record.status))]).increment()
@@ -65,6 +70,16 @@ public final class GatewayMetrics: Sendable {
             counter("tokens_total", "Tokens by public model and type.", labels + [("type", type)]).increment(by: Int64(count))
         }
         counter("cost_usd_total", "Cost in US dollars by public model.", labels).increment(by: record.cost.dollars)
+    }
+
+    /// `model` itself while the label set is small, else `other`.
+    func modelLabel(_ model: String) -> String {
+        modelLabels.withLock { seen in
+            if seen.contains(model) { return model }
+            guard seen.count < Self.maxModelLabels else { return "other" }
+            seen.insert(model)
+            return model
+        }
     }
 
     /// Records a request refused at admission.

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+@testable import SwitchboardServer
 import Testing
 
 /// Every error is the OpenAI error shape with the right status.
@@ -82,7 +83,8 @@ import Testing
             #expect(valid.headers.first(name: "x-request-id") == "client-id.42")
             let invalid = try await gateway.call("/health", method: .GET, headers: [("x-request-id", "bad id with spaces")])
             let generated = try #require(invalid.headers.first(name: "x-request-id"))
-            #expect(generated.hasPrefix("req_"))
+            #expect(generated.hasPrefix("req_") && generated.count == 36 && generated.dropFirst(4).allSatisfy(\.isHexDigit))
+            #expect(RequestIDMiddleware.generate() != RequestIDMiddleware.generate())
             let error = try await gateway.call("/v1/models", method: .GET, headers: [("x-request-id", "err-1")])
             #expect(error.headers.first(name: "x-request-id") == "err-1")
         }

@@ -27,7 +27,16 @@ struct RequestIDMiddleware: RouterMiddleware {
             }
     }
 
+    /// `req_` and 32 random hex digits (128 bits), formatted without Foundation's UUID string round trip.
     static func generate() -> String {
-        "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return "req_" + hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -56,7 +56,8 @@ public func buildApplication(
         catalog: catalog, settings: configuration.routing, time: dependencies.routingTime, random: dependencies.routingRandom,
         logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics), tracer: dependencies.tracer
     )
-    let router = try buildRouter(catalog: catalog, executor: executor, dependencies: dependencies)
+    let hangUps = ConnectionHangUps()
+    let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
     var services: [any Service] = clients.ownedServices
     let observability = configuration.observability
     if observability.metricsEnabled, let metricsPort = observability.metricsPort {
@@ -71,6 +72,8 @@ public func buildApplication(
     }
     return Application(
         router: router,
+        // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
+        server: .http1(configuration: .init(additionalChannelHandlers: [hangUps.handler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -79,7 +82,9 @@ public func buildApplication(
 }
 
 /// The routes: health and readiness open, `/v1` for any key, `/admin/v1` for the admin key only.
-func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: GatewayDependencies) throws -> Router<GatewayRequestContext> {
+func buildRouter(
+    catalog: ModelCatalog, executor: ChatExecutor, hangUps: ConnectionHangUps, dependencies: GatewayDependencies
+) throws -> Router<GatewayRequestContext> {
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestTracingMiddleware(tracer: dependencies.tracer))
@@ -107,7 +112,7 @@ func buildRouter(catalog: ModelCatalog, executor: ChatExecutor, dependencies: Ga
     let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
     api.addRoutes(ChatCompletionsController(
         executor: executor, accounting: accounting, policy: try RequestPolicy(settings: dependencies.configuration.policy),
-        maxBodyBytes: dependencies.configuration.maxBodyBytes, bodyTimeout: dependencies.configuration.bodyTimeout
+        maxBodyBytes: dependencies.configuration.maxBodyBytes, hangUps: hangUps, bodyTimeout: dependencies.configuration.bodyTimeout
     ).endpoints)
     api.addRoutes(ModelsController(catalog: catalog).endpoints)
     let admin = router.group("admin/v1").add(middleware: authentication).add(middleware: AdminOnlyMiddleware())

@@ -23,6 +23,18 @@ import Testing
         }
     }
 
+    @Test func streamsAndSlowAnswersKeepTheConnectionAlive() async throws {
+        try await GatewayHarness.run { gateway in
+            // Hang-ups are noticed from the connection's pipeline, not by reading the request's connection, so
+            // neither a stream nor a slow answer costs the client its keep-alive connection.
+            let streamed = try await gateway.call("/v1/chat/completions", body: GatewayHarness.chat("openai/gpt-4o", stream: true))
+            let slow = try await gateway.call("/v1/chat/completions", body: GatewayHarness.chat("openai/gpt-4o@headers-delay-ms=300"))
+            #expect(streamed.status == 200 && slow.status == 200)
+            #expect(streamed.headers.first(name: "connection") != "close")
+            #expect(slow.headers.first(name: "connection") != "close")
+        }
+    }
+
     @Test func clientHangUpWhileWaitingForFirstByteCancelsUpstream() async throws {
         try await GatewayHarness.run { gateway in
             let body = GatewayHarness.chat("openai/gpt-4o@headers-delay-ms=60000", stream: true)

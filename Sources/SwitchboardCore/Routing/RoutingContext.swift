@@ -64,20 +64,16 @@ public struct RoutingSettings: Sendable, Equatable {
     public var rules: [RoutingRule]
     /// The longest `x-switchboard-timeout-ms` honoured; longer ones are cut to this.
     public var maxClientTimeout: Duration
-    /// How long a non-streamed request runs before the gateway starts watching for a client hang-up
-    /// (watching costs the connection's keep-alive, so fast answers skip it).
-    public var hangUpGrace: Duration
     /// Feature flags that routing rules may require (`flags:` in the file).
     public var flags = FeatureFlags()
 
     public init(retry: RetryPolicy = .init(), retryBudget: RetryBudgetSettings = .init(),
                 circuitBreaker: CircuitBreakerSettings = .init(), rules: [RoutingRule] = [],
-                maxClientTimeout: Duration = .seconds(600), hangUpGrace: Duration = .milliseconds(100)) {
+                maxClientTimeout: Duration = .seconds(600)) {
         self.retry = retry
         self.retryBudget = retryBudget
         self.circuitBreaker = circuitBreaker
         self.rules = rules
         self.maxClientTimeout = maxClientTimeout
-        self.hangUpGrace = hangUpGrace
     }
 }

@@ -19,7 +19,6 @@ extension ConfigFile {
         "circuit_breaker.min_requests": 1...1_000_000,
         "circuit_breaker.cool_down_ms": 1...86_400_000,
         "max_client_timeout_ms": 1...86_400_000,
-        "hang_up_grace_ms": 0...60_000,
     ]
 
     mutating func readRouting(_ node: Node) {
@@ -80,7 +79,6 @@ extension ConfigFile {
         if let value = values["circuit_breaker.min_requests"] { settings.circuitBreaker.minimumRequests = value }
         if let value = millis("circuit_breaker.cool_down_ms") { settings.circuitBreaker.coolDown = value }
         if let value = millis("max_client_timeout_ms") { settings.maxClientTimeout = value }
-        if let value = millis("hang_up_grace_ms") { settings.hangUpGrace = value }
         routing = settings
     }
 

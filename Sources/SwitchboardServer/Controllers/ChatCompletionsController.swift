@@ -15,6 +15,8 @@ struct ChatCompletionsController {
     let accounting: ChatAccounting
     let policy: RequestPolicy
     let maxBodyBytes: Int
+    /// The hang-up signal of each client connection.
+    let hangUps: ConnectionHangUps
     /// Longest time a client may take to send its body (slow uploads get 408).
     let bodyTimeout: Duration
 
@@ -32,42 +34,28 @@ struct ChatCompletionsController {
         let meter = try await accounting.begin(chat, identity: context.identity, requestID: requestID) {
             try executor.plan(for: chat.typed.model, context: routing).map(\.upstreamModel)
         }
+        // A client that hangs up cancels the upstream call, any pending retry and the relay.
+        let hangUp = context.channel.flatMap { hangUps.signal(for: $0) }
         guard chat.typed.stream == true else {
-            // A client that hangs up cancels the upstream call and any pending retry.
-            let (result, watched) = await HangUpGrace.run(request, grace: executor.settings.hangUpGrace, on: loop) {
-                try await executor.complete(chat, requestID: requestID, context: routing)
-            }
             let executed: ExecutedCompletion
-            switch result {
-            case .success(let value):
-                executed = value
-            case .failure(let error):
+            do {
+                executed = try await hangUp.cancelling { try await executor.complete(chat, requestID: requestID, context: routing) }
+            } catch {
                 await meter.fail(error, streamed: false)
-                guard watched, !(error is CancellationError) else { throw error }
-                return try HangUpGrace.closingResponse(for: error, request: request, context: context)
+                throw error
             }
             await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
             var headers = Self.routeHeaders(executed.route)
             headers.append(contentsOf: meter.rateLimitHeaders)
-            let answer: ProviderCompletion
-            do {
-                answer = try policy.checkAnswer(executed.completion, identity: context.identity)
-                headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: chat))
-            } catch {
-                guard watched else { throw error }
-                return try HangUpGrace.closingResponse(for: error, request: request, context: context)
-            }
+            let answer = try policy.checkAnswer(executed.completion, identity: context.identity)
+            headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: chat))
             headers[.contentType] = "application/json"
-            // A watched connection is closed after the response; say so, so no client reuses it meanwhile.
-            if watched { headers[.connection] = "close" }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
         }
-        let hangUp = ClientHangUp(watching: request)
         let executed: ExecutedStream
         do {
             executed = try await hangUp.cancelling { try await executor.stream(chat, requestID: requestID, context: routing) }
         } catch {
-            await hangUp.release()
             await meter.fail(error, streamed: true)
             throw error
         }
@@ -75,8 +63,6 @@ struct ChatCompletionsController {
         headers.append(contentsOf: meter.rateLimitHeaders)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        // Watching for a hang-up consumes the connection's input, so it is not reused after the stream.
-        headers[.connection] = "close"
         headers[.init("X-Accel-Buffering")!] = "no"
         let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
         let stream = executed.stream
@@ -88,11 +74,9 @@ struct ChatCompletionsController {
             do {
                 try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
             } catch {
-                await hangUp.release()
                 await tally.settle(meter, route: route, disconnected: true)
                 throw error
             }
-            await hangUp.release()
             await tally.settle(meter, route: route, disconnected: false)
             try await writer.finish(nil)
         })

@@ -1,20 +1,16 @@
 import Hummingbird
 import NIOConcurrencyHelpers
 
-/// Notices that a client hung up, from the moment the request body was read until the response is
-/// written, across both the handler (waiting for the upstream's first byte) and the streamed response body.
+/// Notices that a client hung up by reading the rest of the request's connection, from the moment the request
+/// body was read until the response is written. The mock upstream uses it; the gateway uses the cheaper
+/// ``ConnectionHangUps``, which leaves the connection reusable.
 ///
 /// Hummingbird's `consumeWithInboundCloseHandler` watches the connection only within one closure, and may be
 /// used once per request; this type runs that closure on a watcher task that lives until ``release()``, and
-/// cancels whichever phase of the request is running (``cancelling(_:)``) when the client hangs up.
+/// cancels whichever phase of the request is running (``cancelling(_:)``) when the client hangs up. Hummingbird
+/// closes a connection watched this way after the response.
 final class ClientHangUp: Sendable {
-    private struct State {
-        var hungUp = false
-        var watchdogs: [Int: TaskWatchdog] = [:]
-        var nextID = 0
-    }
-
-    private let state = NIOLockedValueBox(State())
+    private let signal = HangUpSignal()
     private let releaseSignal: AsyncStream<Void>.Continuation
     private let watcher: NIOLockedValueBox<Task<Void, Never>?> = .init(nil)
 
@@ -22,11 +18,12 @@ final class ClientHangUp: Sendable {
     init(watching request: Request) {
         let (released, releaseSignal) = AsyncStream<Void>.makeStream()
         self.releaseSignal = releaseSignal
-        let task = Task { [self] in
+        let signal = signal
+        let task = Task {
             _ = try? await request.body.consumeWithInboundCloseHandler { _ in
                 for await _ in released {}
-            } onInboundClosed: { [self] in
-                fire()
+            } onInboundClosed: {
+                signal.fire()
             }
         }
         watcher.withLockedValue { $0 = task }
@@ -39,43 +36,8 @@ final class ClientHangUp: Sendable {
         await watcher.withLockedValue { $0 }?.value
     }
 
-    /// Runs `operation` in the calling task, cancelling the task and throwing `CancellationError` if the client
-    /// hangs up first. No task is started for it: the hang-up cancels the caller directly, which suits work
-    /// whose only audience is the client.
+    /// Runs `operation`, cancelling it and throwing `CancellationError` if the client hangs up first.
     func cancelling<T>(_ operation: () async throws -> T) async throws -> T {
-        let watchdog = TaskWatchdog()
-        let id = register(watchdog)
-        defer { unregister(id) }
-        let value: T
-        do {
-            value = try await operation()
-        } catch {
-            throw watchdog.disarm() ? CancellationError() : error
-        }
-        if watchdog.disarm() { throw CancellationError() }
-        return value
-    }
-
-    /// Fires `watchdog` when the client hangs up (at once if it already has), until ``unregister(_:)``.
-    func register(_ watchdog: TaskWatchdog) -> Int {
-        let (id, hungUp) = state.withLockedValue { state in
-            defer { state.nextID += 1 }
-            state.watchdogs[state.nextID] = watchdog
-            return (state.nextID, state.hungUp)
-        }
-        if hungUp { watchdog.fire() }
-        return id
-    }
-
-    func unregister(_ id: Int) {
-        _ = state.withLockedValue { $0.watchdogs.removeValue(forKey: id) }
-    }
-
-    private func fire() {
-        let watchdogs = state.withLockedValue { state in
-            state.hungUp = true
-            return state.watchdogs
-        }
-        for watchdog in watchdogs.values { watchdog.fire() }
+        try await signal.cancelling(operation)
     }
 }

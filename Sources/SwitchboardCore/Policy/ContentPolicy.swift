@@ -76,11 +76,14 @@ public struct ContentPolicy: Sendable {
         for index in result.typed.messages.indices {
             result.typed.messages[index].content = Self.redacting(result.typed.messages[index].content, redactions)
         }
-        if case .array(var rawMessages) = result.raw["messages"] {
+        // `raw` decodes the body on each read: read it once, edit, write it back.
+        var raw = result.raw
+        if case .array(var rawMessages) = raw["messages"] {
             for index in rawMessages.indices {
                 rawMessages[index] = Self.redacting(rawMessage: rawMessages[index], redactions)
             }
-            result.raw["messages"] = .array(rawMessages)
+            raw["messages"] = .array(rawMessages)
+            result.raw = raw
         }
         return result
     }

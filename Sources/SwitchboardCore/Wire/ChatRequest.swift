@@ -52,7 +52,9 @@ public struct ChatRequest: Sendable {
             var buffer = ByteBuffer()
             buffer.reserveCapacity(bytes.count + model.utf8.count + 48)
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[..<modelRange.lowerBound]))
-            JSONStringWriter.write(model, to: &buffer)
+            var literal = ""
+            JSONStringLiteral.append(model, to: &literal)
+            buffer.writeString(literal)
             if stream {
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[modelRange.upperBound..<layout.closingBrace]))
                 buffer.writeStaticString(#","stream_options":{"include_usage":true}"#)
@@ -157,24 +159,5 @@ public struct ChatRequest: Sendable {
         case is Double.Type: "a number"
         default: type is any Collection.Type ? "an array" : "an object"
         }
-    }
-}
-
-/// Writes a Swift string as a JSON string literal.
-enum JSONStringWriter {
-    static func write(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                buffer.writeInteger(UInt8(ascii: "\\"))
-                buffer.writeInteger(byte)
-            case 0..<0x20:
-                buffer.writeString(String(format: "\\u%04x", Int(byte)))
-            default:
-                buffer.writeInteger(byte)
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

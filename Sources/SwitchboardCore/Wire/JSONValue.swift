@@ -95,3 +95,31 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+/// Writes JSON string literals by hand, for the places that build JSON text without an encoder (a spliced
+/// request body, a log line): quotes, backslashes and control characters escaped, everything else as it is.
+public enum JSONStringLiteral {
+    /// Appends `text` as a quoted JSON string to `output`.
+    public static func append(_ text: String, to output: inout String) {
+        output.append("\"")
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            output.append(text)
+            output.append("\"")
+            return
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output.append("\\\"")
+            case "\\": output.append("\\\\")
+            case "\n": output.append("\\n")
+            case "\r": output.append("\\r")
+            case "\t": output.append("\\t")
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        output.append("\"")
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchboardCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -100,7 +101,7 @@ public struct StructuredLogHandler: LogHandler {
 enum JSONLine {
     static func member(_ name: String, _ value: Logger.MetadataValue, to line: inout String, first: Bool = false) {
         if !first { line.append(",") }
-        string(name, to: &line)
+        JSONStringLiteral.append(name, to: &line)
         line.append(":")
         self.value(value, to: &line)
     }
@@ -108,13 +109,13 @@ enum JSONLine {
     static func value(_ value: Logger.MetadataValue, to line: inout String) {
         switch value {
         case .string(let text):
-            string(text, to: &line)
+            JSONStringLiteral.append(text, to: &line)
         case .stringConvertible(let convertible):
             switch convertible {
             case let number as Int: line.append(String(number))
             case let number as Double: line.append(number.isFinite ? String(number) : "null")
             case let flag as Bool: line.append(flag ? "true" : "false")
-            default: string(convertible.description, to: &line)
+            default: JSONStringLiteral.append(convertible.description, to: &line)
             }
         case .array(let values):
             line.append("[")
@@ -130,34 +131,6 @@ enum JSONLine {
             }
             line.append("}")
         }
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as it is.
-    static func string(_ text: String, to line: inout String) {
-        line.append("\"")
-        var plain = true
-        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            plain = false
-            break
-        }
-        if plain {
-            line.append(text)
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": line.append("\\\"")
-                case "\\": line.append("\\\\")
-                case "\n": line.append("\\n")
-                case "\r": line.append("\\r")
-                case "\t": line.append("\\t")
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    line.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                default: line.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        line.append("\"")
     }
 }
 

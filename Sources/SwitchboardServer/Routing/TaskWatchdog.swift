@@ -1,9 +1,8 @@
 import NIOConcurrencyHelpers
 
-/// Cancels the task that armed it when ``fire()`` is called (by a timer on an event loop, or a hang-up)
-/// before the task disarms it. It replaces a task group with a watching child task, so that guarding a
-/// request phase costs no extra task or executor hop. Cancelling the handler's own task suits only an end
-/// after which nothing is answered (a client that hung up).
+/// Cancels the task that armed it when ``fire()`` is called (by a client hang-up) before the task disarms it.
+/// It replaces a task group with a watching child task, so that guarding a request phase costs no extra task
+/// or executor hop. Cancelling the handler's own task suits only an end after which nothing is answered.
 ///
 /// The task's handle is used only while armed: the arming task is alive until it calls ``disarm()``, and
 /// both calls hold the same lock.

@@ -49,8 +49,8 @@ TARGETS = ["direct", "nginx-hop", "switchboard-full", "switchboard-minimal"]
 
 ORIGIN_PORT, HOP_PORT, GATEWAY_PORT, MOCK_PORT = PORT_BASE + 1, PORT_BASE + 2, PORT_BASE + 3, PORT_BASE + 4
 HOLD_PORT_BASE = PORT_BASE + 100
-# AsyncHTTPClient keeps at most 256 HTTP/1 connections per upstream host (ProviderFactory.makeHTTPClient), so
-# held streams are spread over several mock upstreams of 250 streams each.
+# Held streams are spread over several mock upstreams of 250 streams each, so that no single mock process (a
+# Hummingbird server on the same two cores) holds thousands of connections; the gateway's pool has no cap.
 STREAMS_PER_HOLD_UPSTREAM = 250
 HOLD_MODEL = "gpt-4o-mini@chunk-delay-ms=1000"
 TIMED_MODEL = "gpt-4o-mini@chunk-delay-ms=20"

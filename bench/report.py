@@ -124,7 +124,7 @@ def render(result, notes):
             "",
             f"Open streams are held through the full path (virtual key) against mock upstreams that send a chunk per "
             f"second; each had delivered its first chunk when RSS was read. They are spread over several mock upstreams "
-            f"because the gateway's HTTP client keeps at most 256 connections per upstream host. The descriptor limit "
+            f"of 250 streams each, so that no one mock process holds thousands. The descriptor limit "
             f"here is {streams['fd_hard_limit']:,} (hard) and the gateway needs two per stream, so at most "
             f"{streams['steps'][-1]['requested']:,} streams fit; per stream the gateway costs about "
             f"{streams['per_stream_kib']} KiB, which extrapolates to {streams['extrapolated_rss_mib_at_requested']} MiB at "

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -9,7 +8,8 @@ import SwitchboardStorage
 public struct GatewayDependencies: Sendable {
     public var configuration: GatewayConfiguration
     public var adminKeyHash: String
-    public var httpClient: HTTPClient
+    /// The upstream keep-alive connections; the caller shuts them down (``UpstreamConnectionsService``).
+    public var connections: UpstreamConnectionPool
     public var database: any ReadinessCheck
     public var governance: Governance
     public var logger: Logger
@@ -25,12 +25,12 @@ public struct GatewayDependencies: Sendable {
     public var onMetricsServerRunning: @Sendable (Int) async -> Void = { _ in }
 
     public init(
-        configuration: GatewayConfiguration, adminKeyHash: String, httpClient: HTTPClient, database: any ReadinessCheck,
+        configuration: GatewayConfiguration, adminKeyHash: String, connections: UpstreamConnectionPool, database: any ReadinessCheck,
         governance: Governance, logger: Logger
     ) {
         self.configuration = configuration
         self.adminKeyHash = adminKeyHash
-        self.httpClient = httpClient
+        self.connections = connections
         self.database = database
         self.governance = governance
         self.logger = logger
@@ -39,17 +39,15 @@ public struct GatewayDependencies: Sendable {
 
 extension SQLiteDatabase: ReadinessCheck {}
 
-/// Builds the gateway application from its dependencies. The caller owns the HTTP client's lifecycle.
+/// Builds the gateway application from its dependencies. The caller owns the upstream connections' lifecycle.
 public func buildApplication(
     _ dependencies: GatewayDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let configuration = dependencies.configuration
-    let clients = UpstreamClients(
-        shared: dependencies.httpClient, defaults: configuration.timeouts, timeoutSets: ProviderFactory.timeoutSets(configuration)
-    )
-    let providers = ProviderFactory.makeProviders(configuration.providers, clients: clients, defaults: configuration.timeouts)
+    let connections = dependencies.connections
+    let providers = ProviderFactory.makeProviders(configuration.providers, connections: connections, defaults: configuration.timeouts)
     let deploymentProviders = ProviderFactory.makeDeploymentProviders(
-        configuration.aliases, settings: configuration.providers, clients: clients, defaults: configuration.timeouts
+        configuration.aliases, settings: configuration.providers, connections: connections, defaults: configuration.timeouts
     )
     let catalog = ModelCatalog(providers: providers, aliases: configuration.aliases, deploymentProviders: deploymentProviders)
     let executor = ChatExecutor(
@@ -58,7 +56,7 @@ public func buildApplication(
     )
     let hangUps = ConnectionHangUps()
     let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
-    var services: [any Service] = clients.ownedServices
+    var services: [any Service] = []
     let observability = configuration.observability
     if observability.metricsEnabled, let metricsPort = observability.metricsPort {
         let metricsRouter = Router(context: BasicRequestContext.self)

@@ -1,5 +1,4 @@
 import Foundation
-import AsyncHTTPClient
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -26,7 +25,7 @@ public struct GatewayServer: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let database = try SQLiteDatabase(directory: configuration.dataDirectory)
         let admin = try await AdminKeyBootstrap.resolve(configuration: configuration, store: SQLiteAdminKeyStore(database: database))
-        let client = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
+        let connections = UpstreamConnectionPool()
         let store = SQLiteGovernanceStore(database: database)
         let usageRepository = SQLiteUsageRepository(database: database)
         let ledger = UsageLedgerWriter(repository: usageRepository, logger: logger, flushInterval: configuration.governance.flushInterval)
@@ -41,7 +40,7 @@ public struct GatewayServer: Sendable {
             repository: usageRepository, retentionDays: configuration.governance.retentionDays, clock: governance.clock, logger: logger
         )
         var dependencies = GatewayDependencies(
-            configuration: configuration, adminKeyHash: admin.hash, httpClient: client, database: database, governance: governance,
+            configuration: configuration, adminKeyHash: admin.hash, connections: connections, database: database, governance: governance,
             logger: logger
         )
         dependencies.metrics = GatewayMetrics(tenantLabels: configuration.observability.tenantLabels)
@@ -55,11 +54,11 @@ public struct GatewayServer: Sendable {
             print(StartupBanner(configuration: configuration, port: port, generatedAdminKey: admin.generatedKey).text)
         }
         var groupConfiguration = ServiceGroupConfiguration(
-            // Shut down in reverse order: the server drains first, then the upstream client, and the usage
+            // Shut down in reverse order: the server drains first, then the upstream connections, and the usage
             // ledger and the span exporter last, so that they write the records and spans of every drained request.
             services: (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.service)] } ?? []) + [
                 .init(service: ledger), .init(service: janitor), .init(service: refresher),
-                .init(service: HTTPClientService(client: client)), .init(service: app),
+                .init(service: UpstreamConnectionsService(connections: connections)), .init(service: app),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -84,7 +84,7 @@ struct GatewayHarness: Sendable {
             ]
             configure(&configuration, upstream)
 
-            let upstreamClient = ProviderFactory.makeHTTPClient(timeouts: configuration.timeouts)
+            let connections = UpstreamConnectionPool()
             let (gatewayPorts, gatewayPort) = AsyncStream<Int>.makeStream()
             let store = MemoryGovernanceStore()
             let ledger = UsageLedgerWriter(repository: store, logger: logger, flushInterval: .milliseconds(1))
@@ -93,7 +93,7 @@ struct GatewayHarness: Sendable {
             )
             try await governance.load()
             var dependencies = GatewayDependencies(
-                configuration: configuration, adminKeyHash: SecretHash.sha256Hex(adminKey), httpClient: upstreamClient,
+                configuration: configuration, adminKeyHash: SecretHash.sha256Hex(adminKey), connections: connections,
                 database: readiness, governance: governance, logger: gatewayLogger
             )
             dependencies.routingTime = routingTime
@@ -104,7 +104,7 @@ struct GatewayHarness: Sendable {
             dependencies.onMetricsServerRunning = { metricsPort.yield($0) }
             let app = try buildApplication(dependencies) { gatewayPort.yield($0) }
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [.init(service: ledger), .init(service: HTTPClientService(client: upstreamClient)), .init(service: app)],
+                services: [.init(service: ledger), .init(service: UpstreamConnectionsService(connections: connections)), .init(service: app)],
                 logger: logger
             )
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace

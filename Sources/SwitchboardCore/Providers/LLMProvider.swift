@@ -53,6 +53,9 @@ public struct StreamPart: Sendable {
     public var usage: Usage?
     /// True for the final usage-only chunk (empty `choices`), which is forwarded only when the client asked.
     public var isUsageOnly: Bool
+    /// True when the next part (or the stream's end) is already at hand: it came in the same upstream read.
+    /// The relay then writes both at once instead of one write and flush each.
+    public var isFollowedAtOnce = false
 
     public init(payload: ByteBuffer, usage: Usage? = nil, isUsageOnly: Bool = false) {
         self.payload = payload

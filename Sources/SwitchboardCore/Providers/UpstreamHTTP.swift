@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -6,8 +5,8 @@ import NIOHTTP1
 /// The HTTP plumbing every remote provider shares: sending a request with the first-byte deadline,
 /// turning transport failures and error statuses into ``UpstreamError``, and reading SSE bodies.
 public struct UpstreamHTTP: Sendable {
-    /// The shared client; its configuration carries the connect and idle (read) timeouts.
-    public let client: HTTPClient
+    /// The shared keep-alive connections.
+    public let connections: UpstreamConnectionPool
     public let timeouts: UpstreamTimeouts
     /// The provider's name, for error messages.
     public let provider: String
@@ -17,8 +16,8 @@ public struct UpstreamHTTP: Sendable {
     /// The largest upstream error body the gateway reads.
     static let maxErrorBodyBytes = 64 * 1024
 
-    public init(client: HTTPClient, timeouts: UpstreamTimeouts, provider: String) {
-        self.client = client
+    public init(connections: UpstreamConnectionPool, timeouts: UpstreamTimeouts, provider: String) {
+        self.connections = connections
         self.timeouts = timeouts
         self.provider = provider
     }
@@ -35,48 +34,42 @@ public struct UpstreamHTTP: Sendable {
         return UpstreamRequest(url: url, headers: fields, body: body)
     }
 
-    /// Sends a streamed request and returns the response once its headers arrived with a 2xx status.
+    /// Sends a streamed request and returns its body once the headers arrived with a 2xx status.
     /// - Parameter errorDecoder: reads the provider's error body into a type and message.
     func send(
         _ request: UpstreamRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
-    ) async throws -> HTTPClientResponse {
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request.streaming, timeout: timeouts.firstByte.timeAmount)
-        } catch {
-            throw classify(error, beforeHeaders: true)
+    ) async throws -> UpstreamBodyStream {
+        let response = try await execute(request, mode: .stream(errorBodyLimit: Self.maxErrorBodyBytes))
+        switch response.body {
+        case .streaming(let body):
+            return body
+        case .collected(let body):
+            throw statusError(response.head.status, headers: response.head.headers, body: body, errorDecoder: errorDecoder)
         }
-        guard (200..<300).contains(response.status.code) else {
-            let body = (try? await response.body.collect(upTo: Self.maxErrorBodyBytes)) ?? ByteBuffer()
-            throw statusError(response.status, headers: response.headers, body: body, errorDecoder: errorDecoder)
-        }
-        return response
     }
 
     /// Sends a non-streamed request and returns its whole body once it has arrived with a 2xx status.
-    ///
-    /// Uses AsyncHTTPClient's delegate API, which gathers the body on the connection's event loop and resumes
-    /// the caller once, instead of once per body part. The first-byte timeout bounds the exchange: a
-    /// non-streamed answer's body follows its headers at once.
+    /// The first-byte timeout bounds the exchange: a non-streamed answer's body follows its headers at once.
     func complete(
         _ request: UpstreamRequest, errorDecoder: (ByteBuffer) -> (type: String?, code: String?, message: String)?
     ) async throws -> ByteBuffer {
-        let response: HTTPClient.Response
+        let response = try await execute(request, mode: .collect(limit: Self.maxBodyBytes))
+        guard case .collected(let body) = response.body else { preconditionFailure("a collected exchange streamed") }
+        guard (200..<300).contains(response.head.status.code) else {
+            let errorBody = body.getSlice(at: body.readerIndex, length: min(body.readableBytes, Self.maxErrorBodyBytes)) ?? body
+            throw statusError(response.head.status, headers: response.head.headers, body: errorBody, errorDecoder: errorDecoder)
+        }
+        return body
+    }
+
+    private func execute(_ request: UpstreamRequest, mode: UpstreamExchange.Mode) async throws -> UpstreamResponse {
         do {
-            let clientRequest = try HTTPClient.Request(url: request.url, method: .POST, headers: request.headers, body: .byteBuffer(request.body))
-            let task = client.execute(
-                request: clientRequest, delegate: ResponseAccumulator(request: clientRequest, maxBodySize: Self.maxBodyBytes),
-                deadline: .now() + timeouts.firstByte.timeAmount
+            return try await connections.execute(
+                url: request.url, headers: request.headers, body: request.body, mode: mode, timeouts: timeouts
             )
-            response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
         } catch {
             throw classify(error, beforeHeaders: true)
         }
-        let body = response.body ?? ByteBuffer()
-        guard (200..<300).contains(response.status.code) else {
-            throw statusError(response.status, headers: response.headers, body: body.getSlice(at: body.readerIndex, length: min(body.readableBytes, Self.maxErrorBodyBytes)) ?? body, errorDecoder: errorDecoder)
-        }
-        return body
     }
 
     /// The error for a non-success status, with the provider's message and type when its body has them.
@@ -94,28 +87,28 @@ public struct UpstreamHTTP: Sendable {
     /// Streams the events of an SSE body. `transform` turns each event into parts and says when the
     /// protocol's end marker came. A body that ends before it throws ``UpstreamError/Kind/interrupted``.
     func events(
-        of response: HTTPClientResponse,
+        of body: UpstreamBodyStream,
         transform: @escaping @Sendable (ServerSentEvent) throws -> StreamStep
     ) -> CompletionStream {
-        let reader = SSEBodyReader(body: response.body, http: self, transform: transform)
+        let reader = SSEBodyReader(body: body, http: self, transform: transform)
         return CompletionStream(unfolding: { try await reader.next() })
     }
 
-    /// Maps an AsyncHTTPClient or NIO failure to an ``UpstreamError``.
+    /// Maps a transport failure to an ``UpstreamError``.
     func classify(_ error: any Error, beforeHeaders: Bool) -> any Error {
         if error is CancellationError || error is UpstreamError { return error }
-        if let httpError = error as? HTTPClientError {
-            switch httpError {
-            case .cancelled: return CancellationError()
-            case .deadlineExceeded: return UpstreamError(.firstByteTimeout, provider: provider)
+        if let transportError = error as? UpstreamTransportError {
+            switch transportError.kind {
+            case .firstByteTimeout:
+                return UpstreamError(.firstByteTimeout, provider: provider)
             case .readTimeout:
-                return UpstreamError(beforeHeaders ? .firstByteTimeout : .timeout, provider: provider,
-                                     message: "no data within the idle timeout")
-            case .connectTimeout: return UpstreamError(.connection, provider: provider, message: "connect timed out")
-            case .remoteConnectionClosed:
-                return UpstreamError(beforeHeaders ? .connection : .interrupted, provider: provider,
-                                     message: "the connection was closed")
-            default: break
+                return UpstreamError(beforeHeaders ? .firstByteTimeout : .timeout, provider: provider, message: transportError.description)
+            case .connectTimeout, .connectFailed, .invalidURL, .shutDown:
+                return UpstreamError(.connection, provider: provider, message: transportError.description)
+            case .closed:
+                return UpstreamError(beforeHeaders ? .connection : .interrupted, provider: provider, message: transportError.description)
+            case .bodyTooLarge:
+                return UpstreamError(.malformedResponse, provider: provider, message: transportError.description)
             }
         }
         return UpstreamError(beforeHeaders ? .connection : .interrupted, provider: provider,
@@ -145,15 +138,6 @@ struct UpstreamRequest: Sendable {
     var url: String
     var headers: HTTPHeaders
     var body: ByteBuffer
-
-    /// The request for AsyncHTTPClient's async API (streamed responses).
-    var streaming: HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers = headers
-        request.body = .bytes(body)
-        return request
-    }
 }
 
 /// What one upstream event contributes to a stream.
@@ -166,7 +150,7 @@ struct StreamStep {
 /// Pulls an SSE body chunk by chunk on the consumer's task, so that cancelling the consumer cancels the
 /// upstream read. Only ever iterated by one task at a time, hence the unchecked sendability.
 private final class SSEBodyReader: @unchecked Sendable {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var iterator: UpstreamBodyStream.AsyncIterator
     private var parser = ServerSentEventParser()
     private var ready: [StreamPart] = []
     private var finished = false
@@ -174,7 +158,7 @@ private final class SSEBodyReader: @unchecked Sendable {
     private let transform: @Sendable (ServerSentEvent) throws -> StreamStep
     private let deadline: ContinuousClock.Instant
 
-    init(body: HTTPClientResponse.Body, http: UpstreamHTTP,
+    init(body: UpstreamBodyStream, http: UpstreamHTTP,
          transform: @escaping @Sendable (ServerSentEvent) throws -> StreamStep) {
         self.iterator = body.makeAsyncIterator()
         self.http = http
@@ -202,7 +186,9 @@ private final class SSEBodyReader: @unchecked Sendable {
                 _ = try accept(event)
             }
         }
-        return ready.removeFirst()
+        var part = ready.removeFirst()
+        part.isFollowedAtOnce = !ready.isEmpty || finished
+        return part
     }
 
     /// Adds the parts of `event`; returns true when the event ended the stream.

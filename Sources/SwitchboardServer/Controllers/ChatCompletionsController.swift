@@ -137,41 +137,47 @@ struct ChatCompletionsController {
     }
 }
 
-/// Writes a provider stream as Server-Sent Events, one write (and flush) per chunk as it arrives.
+/// Writes a provider stream as Server-Sent Events as it arrives: one write (and flush) per upstream read.
 struct StreamRelay: Sendable {
     let wantsUsage: Bool
     let logger: Logger
 
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 
-    /// Forwards every chunk, then `[DONE]`. A failure after the first byte ends the stream with an
+    /// Forwards every chunk, then `[DONE]`. Chunks that came in one upstream read go out in one write; a
+    /// chunk is never held back waiting for the next. A failure after the first byte ends the stream with an
     /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
     func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally) async throws {
         var writer = transfer.writer
+        var pending = ByteBuffer()
         do {
             for try await part in stream {
                 tally.saw(part)
-                if part.isUsageOnly && !wantsUsage { continue }
-                try await writer.write(Self.event(part.payload))
+                if !(part.isUsageOnly && !wantsUsage) { Self.append(part.payload, to: &pending) }
+                if !part.isFollowedAtOnce, pending.readableBytes > 0 {
+                    try await writer.write(pending)
+                    pending = ByteBuffer()
+                }
             }
-            try await writer.write(Self.done)
+            pending.writeImmutableBuffer(Self.done)
+            try await writer.write(pending)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             let gatewayError = OpenAIErrorMiddleware.map(error)
             tally.failed(gatewayError)
             logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
-            try await writer.write(Self.event(gatewayError.jsonBody))
+            Self.append(gatewayError.jsonBody, to: &pending)
+            try await writer.write(pending)
         }
     }
 
-    static func event(_ payload: ByteBuffer) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(payload.readableBytes + 8)
-        buffer.writeString("data: ")
+    /// Appends `data: <payload>` and the blank line that ends the event.
+    static func append(_ payload: ByteBuffer, to buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: payload.readableBytes + 8)
+        buffer.writeStaticString("data: ")
         buffer.writeImmutableBuffer(payload)
-        buffer.writeString("\n\n")
-        return buffer
+        buffer.writeStaticString("\n\n")
     }
 }
 

@@ -1,0 +1,203 @@
+import NIOCore
+import NIOHTTP1
+
+/// The answer to one upstream request: its head, and its body gathered or arriving.
+struct UpstreamResponse: Sendable {
+    enum Body: Sendable {
+        /// The whole body: a non-streamed answer, or the (truncated) error body of a failed streamed request.
+        case collected(ByteBuffer)
+        /// The body as it arrives, read from the socket only as fast as it is consumed.
+        case streaming(UpstreamBodyStream)
+    }
+
+    var head: HTTPResponseHead
+    var body: Body
+}
+
+/// A streamed response body, as the connection reads it.
+typealias UpstreamBodyStream = NIOThrowingAsyncSequenceProducer<
+    ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamBodyDelegate
+>
+
+/// One upstream request from the moment it is asked for until its response ends or fails: its deadlines,
+/// the connection it runs on, and the promise (or body stream) its caller waits on.
+///
+/// Created on any thread; every mutable member is touched only on `loop`, hence the unchecked sendability.
+final class UpstreamExchange: @unchecked Sendable {
+    /// What to do with the response body.
+    enum Mode: Sendable {
+        /// Gather the whole body, failing past `limit` bytes; the first-byte deadline bounds the whole exchange.
+        case collect(limit: Int)
+        /// Hand a 2xx body over as it arrives; gather at most `errorBodyLimit` bytes of any other.
+        case stream(errorBodyLimit: Int)
+    }
+
+    let target: UpstreamTarget
+    let head: HTTPRequestHead
+    let body: ByteBuffer
+    let mode: Mode
+    let timeouts: UpstreamTimeouts
+    let loop: any EventLoop
+    let promise: EventLoopPromise<UpstreamResponse>
+
+    private(set) var isFinished = false
+    /// True once any part of the response arrived (a reused connection that closes before is retried once).
+    private(set) var receivedResponse = false
+    /// True when the connection must not be reused after this exchange.
+    private(set) var closesConnection = false
+    private var connection: HTTP1Connection?
+    private var responseHead: HTTPResponseHead?
+    private var gathered = ByteBuffer()
+    private var source: UpstreamBodyStream.Source?
+    private var firstByteTimer: Scheduled<Void>?
+    private var idleTimer: Scheduled<Void>?
+    private var lastRead = NIODeadline.now()
+
+    init(target: UpstreamTarget, headers: HTTPHeaders, body: ByteBuffer, mode: Mode, timeouts: UpstreamTimeouts, loop: any EventLoop) {
+        self.target = target
+        var headers = headers
+        headers.add(name: "host", value: target.origin.hostHeader)
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        self.head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path, headers: headers)
+        self.body = body
+        self.mode = mode
+        self.timeouts = timeouts
+        self.loop = loop
+        self.promise = loop.makePromise(of: UpstreamResponse.self)
+    }
+
+    /// Starts the deadlines; called on `loop` before a connection is sought.
+    func startClock() {
+        loop.preconditionInEventLoop()
+        lastRead = .now()
+        firstByteTimer = loop.assumeIsolated().scheduleTask(in: timeouts.firstByte.timeAmount) { [self] in
+            fail(UpstreamTransportError.firstByteTimeout)
+        }
+        scheduleIdleCheck(in: timeouts.idle.timeAmount)
+    }
+
+    /// The connection this exchange now runs on.
+    func attach(to connection: HTTP1Connection) {
+        self.connection = connection
+    }
+
+    func didReceive(head: HTTPResponseHead) {
+        guard !isFinished else { return }
+        receivedResponse = true
+        lastRead = .now()
+        responseHead = head
+        closesConnection = !head.isKeepAlive
+        guard case .stream = mode, (200..<300).contains(head.status.code) else { return }
+        firstByteTimer?.cancel()
+        let made = UpstreamBodyStream.makeSequence(
+            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,
+            delegate: UpstreamBodyDelegate(exchange: self)
+        )
+        source = made.source
+        promise.succeed(UpstreamResponse(head: head, body: .streaming(made.sequence)))
+    }
+
+    func didReceive(body part: ByteBuffer) {
+        guard !isFinished else { return }
+        lastRead = .now()
+        if let source {
+            switch source.yield(part) {
+            case .produceMore: break
+            case .stopProducing: connection?.pauseReads()
+            case .dropped: consumerStopped()
+            }
+            return
+        }
+        switch mode {
+        case .collect(let limit):
+            guard gathered.readableBytes + part.readableBytes <= limit else {
+                return fail(UpstreamTransportError.bodyTooLarge)
+            }
+            gathered.writeImmutableBuffer(part)
+        case .stream(let limit):
+            // An error body: keep its beginning, which holds the message.
+            var part = part
+            if let slice = part.readSlice(length: min(part.readableBytes, max(0, limit - gathered.readableBytes))) {
+                gathered.writeImmutableBuffer(slice)
+            }
+        }
+    }
+
+    /// The response ended; the connection may be reused unless ``closesConnection``.
+    func didReceiveEnd() {
+        guard !isFinished else { return }
+        let source = self.source
+        finish()
+        if let source {
+            source.finish()
+        } else if let responseHead {
+            promise.succeed(UpstreamResponse(head: responseHead, body: .collected(gathered)))
+        }
+    }
+
+    /// Fails the exchange (its caller, or its body stream once started) and closes its connection.
+    func fail(_ error: any Error) {
+        guard !isFinished else { return }
+        closesConnection = true
+        let connection = self.connection
+        let source = self.source
+        finish()
+        if let source { source.finish(error) } else { promise.fail(error) }
+        connection?.abandon()
+    }
+
+    /// The body's consumer asks for more after it had enough.
+    func consumerWantsMore() {
+        guard !isFinished else { return }
+        connection?.resumeReads()
+    }
+
+    /// The body's consumer is gone (cancelled, or done with it) before the body ended: the connection is dropped.
+    func consumerStopped() {
+        guard !isFinished else { return }
+        closesConnection = true
+        let connection = self.connection
+        finish()
+        connection?.abandon()
+    }
+
+    private func finish() {
+        isFinished = true
+        firstByteTimer?.cancel()
+        idleTimer?.cancel()
+        firstByteTimer = nil
+        idleTimer = nil
+        connection = nil
+        // The body stream's storage holds its delegate, which holds this exchange: let go of it.
+        source = nil
+    }
+
+    /// The idle deadline moves with every read; rather than rescheduling per read, the timer checks when it fires.
+    private func scheduleIdleCheck(in delay: TimeAmount) {
+        idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            guard !isFinished else { return }
+            let quiet = NIODeadline.now() - lastRead
+            let limit = timeouts.idle.timeAmount
+            if quiet >= limit {
+                fail(UpstreamTransportError.readTimeout)
+            } else {
+                scheduleIdleCheck(in: limit - quiet)
+            }
+        }
+    }
+}
+
+/// Relays a body stream's demand to its exchange, on the exchange's event loop.
+struct UpstreamBodyDelegate: NIOAsyncSequenceProducerDelegate {
+    let exchange: UpstreamExchange
+
+    func produceMore() {
+        let exchange = exchange
+        exchange.loop.execute { exchange.consumerWantsMore() }
+    }
+
+    func didTerminate() {
+        let exchange = exchange
+        exchange.loop.execute { exchange.consumerStopped() }
+    }
+}

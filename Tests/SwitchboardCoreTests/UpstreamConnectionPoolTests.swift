@@ -1,0 +1,144 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+@testable import SwitchboardCore
+import Testing
+
+/// Each test's pool runs on one event loop of its own: a pool keeps idle connections per loop, and a test's
+/// task (unlike the gateway's, which runs on the loops) would otherwise meet a different loop on each call.
+@Suite struct UpstreamConnectionPoolTests {
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let pool: UpstreamConnectionPool
+    private static let body = ByteBuffer(string: #"{"model":"m"}"#)
+
+    init() {
+        pool = UpstreamConnectionPool(group: group)
+    }
+
+    /// Closes the pool's connections and stops its loop, then the server.
+    private func finish(_ server: ScriptedHTTPServer) async throws {
+        await pool.shutdown()
+        try await group.shutdownGracefully()
+        try await server.stop()
+    }
+
+    private func collect(_ server: ScriptedHTTPServer, limit: Int = 1 << 20, timeouts: UpstreamTimeouts = .init()) async throws -> (Int, String) {
+        let response = try await pool.execute(url: server.url, headers: [:], body: Self.body, mode: .collect(limit: limit), timeouts: timeouts)
+        guard case .collected(let body) = response.body else { throw UpstreamTransportError.closed }
+        return (Int(response.head.status.code), String(buffer: body))
+    }
+
+    @Test func sequentialRequestsShareOneKeepAliveConnection() async throws {
+        let server = try await ScriptedHTTPServer { ordinal in .answer(parts: ["answer \(ordinal)"]) }
+        var bodies: [String] = []
+        for _ in 0..<3 { bodies.append(try await collect(server).1) }
+        #expect(bodies == ["answer 1", "answer 2", "answer 3"])
+        #expect(server.accepted == 1)
+        try await finish(server)
+    }
+
+    @Test func aReusedConnectionThatClosesBeforeAnsweringIsRetriedOnceOnAFreshOne() async throws {
+        // Each connection answers its first request and closes on its second, as an upstream dropping an
+        // idle keep-alive connection at the moment a request arrives.
+        let server = try await ScriptedHTTPServer { ordinal in ordinal == 1 ? .answer(parts: ["fresh"]) : .close }
+        #expect(try await collect(server).1 == "fresh")
+        #expect(try await collect(server).1 == "fresh")
+        #expect(server.accepted == 2)
+        try await finish(server)
+    }
+
+    @Test func aFreshConnectionThatClosesIsNotRetried() async throws {
+        let server = try await ScriptedHTTPServer { _ in .close }
+        await #expect(throws: UpstreamTransportError.closed) { try await collect(server) }
+        #expect(server.accepted == 1)
+        try await finish(server)
+    }
+
+    @Test func anAnswerWithConnectionCloseIsNotReused() async throws {
+        let server = try await ScriptedHTTPServer { _ in .answer(headers: [("connection", "close")], parts: ["bye"]) }
+        _ = try await collect(server)
+        _ = try await collect(server)
+        #expect(server.accepted == 2)
+        try await finish(server)
+    }
+
+    @Test func errorStatusesComeBackWithTheirBody() async throws {
+        let server = try await ScriptedHTTPServer { _ in .answer(status: .tooManyRequests, parts: [#"{"error":{}}"#]) }
+        let (status, body) = try await collect(server)
+        #expect(status == 429)
+        #expect(body == #"{"error":{}}"#)
+        try await finish(server)
+    }
+
+    @Test func aBodyOverTheLimitFails() async throws {
+        let server = try await ScriptedHTTPServer { _ in .answer(parts: [String(repeating: "x", count: 100)]) }
+        await #expect(throws: UpstreamTransportError.bodyTooLarge) { try await collect(server, limit: 10) }
+        try await finish(server)
+    }
+
+    @Test func noAnswerWithinTheFirstByteTimeoutFails() async throws {
+        let server = try await ScriptedHTTPServer { _ in .hang }
+        var closes = server.closes.makeAsyncIterator()
+        await #expect(throws: UpstreamTransportError.firstByteTimeout) {
+            try await collect(server, timeouts: .init(firstByte: .milliseconds(50)))
+        }
+        #expect(await closes.next() == 1)
+        try await finish(server)
+    }
+
+    @Test func aStreamedBodyArrivesBeforeItEnds() async throws {
+        let release = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
+        let server = try await ScriptedHTTPServer { _ in .answerInTwoSteps(first: "data: 1\n\n", rest: "data: 2\n\n", release: release.futureResult) }
+        let response = try await pool.execute(
+            url: server.url, headers: [:], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+        )
+        guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
+        let parts = body.makeAsyncIterator()
+        // The first part is read while the upstream still holds the rest back.
+        #expect(try await parts.next().map { String(buffer: $0) } == "data: 1\n\n")
+        release.succeed()
+        #expect(try await parts.next().map { String(buffer: $0) } == "data: 2\n\n")
+        #expect(try await parts.next() == nil)
+        try await finish(server)
+    }
+
+    @Test func cancellingTheCallerClosesItsConnection() async throws {
+        let (arrivals, arrived) = AsyncStream<Void>.makeStream()
+        let server = try await ScriptedHTTPServer { _ in
+            arrived.yield()
+            return .hang
+        }
+        var closes = server.closes.makeAsyncIterator()
+        let pool = pool
+        let caller = Task {
+            try await pool.execute(url: server.url, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
+        }
+        var arrivalsIterator = arrivals.makeAsyncIterator()
+        await arrivalsIterator.next()
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(await closes.next() == 1)
+        try await finish(server)
+    }
+}
+
+@Suite struct UpstreamTargetTests {
+    @Test(arguments: [
+        ("http://127.0.0.1:8080/v1/chat/completions", false, "127.0.0.1", 8080, "/v1/chat/completions", "127.0.0.1:8080"),
+        ("https://api.openai.com/v1/chat/completions", true, "api.openai.com", 443, "/v1/chat/completions", "api.openai.com"),
+        ("http://[::1]:9000/a?x=1", false, "::1", 9000, "/a?x=1", "[::1]:9000"),
+        ("HTTP://example.com", false, "example.com", 80, "/", "example.com"),
+        ("https://r.example.com?api-version=1", true, "r.example.com", 443, "/?api-version=1", "r.example.com"),
+    ])
+    func targetsAreParsed(url: String, tls: Bool, host: String, port: Int, path: String, hostHeader: String) throws {
+        let target = try UpstreamTarget(url: url)
+        #expect(target.origin == UpstreamOrigin(usesTLS: tls, host: host, port: port))
+        #expect(target.path == path)
+        #expect(target.origin.hostHeader == hostHeader)
+    }
+
+    @Test(arguments: ["ftp://x/", "http://", "http://user@host/", "http://host:0/", "http://host:99999/", "no-scheme", "http://h/#f"])
+    func badTargetsAreRefused(url: String) {
+        #expect(throws: UpstreamTransportError.invalidURL) { try UpstreamTarget(url: url) }
+    }
+}

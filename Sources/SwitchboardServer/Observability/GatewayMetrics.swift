@@ -16,6 +16,8 @@ public final class GatewayMetrics: Sendable {
     /// The `model` label values seen so far: a client chooses the model name, so after
     /// ``maxModelLabels`` distinct values new ones are counted as `other` instead of each opening a series.
     private let modelLabels = Mutex<Set<String>>([])
+    /// The series of each label set seen; as bounded as the registry's own (models are capped, see above).
+    private let seriesCache = Mutex<[SeriesKey: RequestSeries]>([:])
     static let maxModelLabels = 200
 
     static let durationBuckets: [Duration] = [
@@ -51,25 +53,62 @@ public final class GatewayMetrics: Sendable {
 
     /// Records one finished chat request (called once per usage record).
     func requestFinished(_ record: UsageRecord) {
-        var labels = [("model", modelLabel(record.publicModel))]
-        if tenantLabels { labels.append(("tenant", record.tenant ?? "")) }
-        counter("requests_total", "Chat requests by public model, provider and status.",
-                labels + [("provider", record.provider ?? "none"), ("status", String(record.status))]).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("request_duration_seconds", "Time from request to the last byte of the answer."),
-            labels: labels, buckets: Self.durationBuckets
-        ).record(.milliseconds(record.latencyMilliseconds))
-        if let firstByte = record.timeToFirstByteMilliseconds {
-            registry.makeDurationHistogram(
+        let series = requestSeries(SeriesKey(
+            model: modelLabel(record.publicModel), tenant: tenantLabels ? record.tenant ?? "" : nil,
+            provider: record.provider ?? "none", status: record.status
+        ))
+        series.requests.increment()
+        series.duration.record(.milliseconds(record.latencyMilliseconds))
+        if let firstByte = record.timeToFirstByteMilliseconds { series.timeToFirstToken.record(.milliseconds(firstByte)) }
+        series.promptTokens.increment(by: Int64(record.promptTokens))
+        series.completionTokens.increment(by: Int64(record.completionTokens))
+        series.cachedTokens.increment(by: Int64(record.cachedTokens))
+        series.cost.increment(by: record.cost.dollars)
+    }
+
+    /// The labels of the series a finished request counts in.
+    private struct SeriesKey: Hashable {
+        var model: String
+        var tenant: String?
+        var provider: String
+        var status: Int
+    }
+
+    /// Every series one finished request updates, looked up in the registry once per label set instead of
+    /// seven times per request.
+    private struct RequestSeries: Sendable {
+        var requests: Counter
+        var duration: DurationHistogram
+        var timeToFirstToken: DurationHistogram
+        var promptTokens: Counter
+        var completionTokens: Counter
+        var cachedTokens: Counter
+        var cost: Counter
+    }
+
+    private func requestSeries(_ key: SeriesKey) -> RequestSeries {
+        if let series = seriesCache.withLock({ $0[key] }) { return series }
+        var labels = [("model", key.model)]
+        if let tenant = key.tenant { labels.append(("tenant", tenant)) }
+        func tokens(_ type: String) -> Counter {
+            counter("tokens_total", "Tokens by public model and type.", labels + [("type", type)])
+        }
+        let series = RequestSeries(
+            requests: counter("requests_total", "Chat requests by public model, provider and status.",
+                              labels + [("provider", key.provider), ("status", String(key.status))]),
+            duration: registry.makeDurationHistogram(
+                descriptor: Self.name("request_duration_seconds", "Time from request to the last byte of the answer."),
+                labels: labels, buckets: Self.durationBuckets
+            ),
+            timeToFirstToken: registry.makeDurationHistogram(
                 descriptor: Self.name("time_to_first_token_seconds", "Time from request to the first streamed chunk."),
                 labels: labels, buckets: Self.durationBuckets
-            ).record(.milliseconds(firstByte))
-        }
-        let tokens = [("prompt", record.promptTokens), ("completion", record.completionTokens), ("cached", record.cachedTokens)]
-        for (type, count) in tokens {
-            counter("tokens_total", "Tokens by public model and type.", labels + [("type", type)]).increment(by: Int64(count))
-        }
-        counter("cost_usd_total", "Cost in US dollars by public model.", labels).increment(by: record.cost.dollars)
+            ),
+            promptTokens: tokens("prompt"), completionTokens: tokens("completion"), cachedTokens: tokens("cached"),
+            cost: counter("cost_usd_total", "Cost in US dollars by public model.", labels)
+        )
+        seriesCache.withLock { $0[key] = series }
+        return series
     }
 
     /// `model` itself while the label set is small, else `other`.

@@ -19,15 +19,19 @@ struct UpstreamTarget: Sendable {
 
     /// Parses an absolute `http` or `https` URL. User info and fragments are refused: no provider URL has them.
     init(url: String) throws {
-        let schemeEnd = url.range(of: "://")
-        guard let schemeEnd else { throw UpstreamTransportError.invalidURL }
+        // Byte scans, not Foundation's searches: this runs once per upstream request.
+        guard let colon = url.utf8.firstIndex(of: UInt8(ascii: ":")),
+              url.utf8[colon...].starts(with: "://".utf8) else { throw UpstreamTransportError.invalidURL }
+        let scheme = url.utf8[..<colon]
         let usesTLS: Bool
-        switch url[..<schemeEnd.lowerBound].lowercased() {
-        case "http": usesTLS = false
-        case "https": usesTLS = true
-        default: throw UpstreamTransportError.invalidURL
+        if scheme.elementsEqual("http".utf8, by: { $0 | 0x20 == $1 }) {
+            usesTLS = false
+        } else if scheme.elementsEqual("https".utf8, by: { $0 | 0x20 == $1 }) {
+            usesTLS = true
+        } else {
+            throw UpstreamTransportError.invalidURL
         }
-        let rest = url[schemeEnd.upperBound...]
+        let rest = url[url.utf8.index(colon, offsetBy: 3)...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         guard !authority.isEmpty, !authority.contains("@"), !rest.contains("#") else { throw UpstreamTransportError.invalidURL }

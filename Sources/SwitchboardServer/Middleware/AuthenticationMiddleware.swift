@@ -43,16 +43,27 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return .virtualKey(identity)
     }
 
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    /// The credential: `Authorization: Bearer <token>` (scheme case-insensitive, blanks around the token
+    /// ignored), else `x-api-key`. Read from the header's UTF-8 bytes: it runs on every request.
     static func token(in request: Request) -> String? {
         if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = parts[1].trimmingCharacters(in: .whitespaces)
-                return token.isEmpty ? nil : token
-            }
+            return bearerToken(authorization)
+        }
+        if let apiKey = request.headers[apiKeyHeader], !apiKey.isEmpty { return apiKey }
+        return nil
+    }
+
+    static func bearerToken(_ authorization: String) -> String? {
+        let bytes = authorization.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+              bytes[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let rest = bytes[bytes.index(after: space)...]
+        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else {
             return nil
         }
-        if let apiKey = request.headers[HTTPField.Name("x-api-key")!], !apiKey.isEmpty { return apiKey }
-        return nil
+        return String(authorization[first...last])
     }
 }

@@ -79,7 +79,7 @@ public struct StructuredLogHandler: LogHandler {
         for (name, value) in handler where event?[name] == nil && provided?[name] == nil && !isReserved(name) {
             fields.append((name, value))
         }
-        fields.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        fields.sort { $0.name < $1.name }
         for index in fields.indices { fields[index].value = LogRedaction.redact(fields[index].value, name: fields[index].name) }
         return fields
     }

@@ -431,6 +431,24 @@ def start_gateway(processes, env):
     return process, time.perf_counter() - start
 
 
+def start_small_stack(processes):
+    """For the A/B scripts (quick.py, profile.py): a fresh bench/out, nginx, one timed mock and the gateway, checked
+    by the preflight. Returns the targets and the gateway's process."""
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    for folder in ("logs", "wrk", "data"):
+        (OUT / folder).mkdir(parents=True)
+    write_configs(0)
+    env = gateway_env(OUT / "data")
+    targets = Targets(create_virtual_key(env))
+    processes.start("nginx", ["nginx", "-c", str(OUT / "nginx.conf"), "-p", str(OUT), "-e", str(OUT / "nginx-error.log")])
+    processes.start("mock", [str(BINARY), "mock-upstream", "--port", str(MOCK_PORT)])
+    gateway, _ = start_gateway(processes, env)
+    wait_for(MOCK_PORT, "/health")
+    preflight(targets)
+    return targets, gateway
+
+
 def startup_times(processes, env, runs=5):
     """Start to ready with the database this run filled (keys, tenants and every usage record)."""
     times = []

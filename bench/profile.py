@@ -2,26 +2,16 @@
 mode and concurrency, then the top self and inclusive entries. Knobs: P_MODE (json|stream, default json),
 P_CONC (default 32), P_DUR (seconds, default 6). Uses the release binary (see bench/quick.py).
 Run: python3 bench/profile.py"""
-import os, sys, time, shutil, subprocess
+import os, sys, subprocess
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 mode = os.environ.get("P_MODE", "json")
 conc = int(os.environ.get("P_CONC", "32"))
 dur = int(os.environ.get("P_DUR", "6"))
-if h.OUT.exists(): shutil.rmtree(h.OUT)
-for folder in ("logs", "wrk", "data"): (h.OUT / folder).mkdir(parents=True)
-h.write_configs(0)
-env = h.gateway_env(h.OUT / "data")
 p = h.Processes()
 try:
-    vk = h.create_virtual_key(env)
-    t = h.Targets(vk)
-    p.start("nginx", ["nginx", "-c", str(h.OUT / "nginx.conf"), "-p", str(h.OUT), "-e", str(h.OUT / "nginx-error.log")])
-    p.start("mock", [str(h.BINARY), "mock-upstream", "--port", str(h.MOCK_PORT)])
-    gw, _ = h.start_gateway(p, env)
-    h.wait_for(h.MOCK_PORT, "/health")
-    h.preflight(t)
+    t, gw = h.start_small_stack(p)
     h.run_wrk(t, "switchboard-full", mode, conc, 2, "warm")
     def cpu_seconds():
         fields = Path(f"/proc/{gw.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -2,26 +2,16 @@
 gateway (full and minimal path) with wrk at a few concurrencies, in one run. Uses the release binary bench/run
 builds (`swift build -c release --scratch-path .build-release --product switchboard`). Knobs: Q_CONC (default
 1,32), Q_MODES (json,stream), Q_DUR (seconds per run, default 3). Run: python3 bench/quick.py"""
-import os, sys, time, shutil
+import os, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 conc = [int(c) for c in os.environ.get("Q_CONC", "1,32").split(",")]
 modes = os.environ.get("Q_MODES", "json,stream").split(",")
 dur = int(os.environ.get("Q_DUR", "3"))
-if h.OUT.exists(): shutil.rmtree(h.OUT)
-for folder in ("logs", "wrk", "data"): (h.OUT / folder).mkdir(parents=True)
-h.write_configs(0)
-env = h.gateway_env(h.OUT / "data")
 p = h.Processes()
 try:
-    vk = h.create_virtual_key(env)
-    t = h.Targets(vk)
-    p.start("nginx", ["nginx", "-c", str(h.OUT / "nginx.conf"), "-p", str(h.OUT), "-e", str(h.OUT / "nginx-error.log")])
-    p.start("mock", [str(h.BINARY), "mock-upstream", "--port", str(h.MOCK_PORT)])
-    gw, _ = h.start_gateway(p, env)
-    h.wait_for(h.MOCK_PORT, "/health")
-    h.preflight(t)
+    t, gw = h.start_small_stack(p)
     time.sleep(1)
     print("idle rss", h.rss_mib(gw.pid))
     for target in ["nginx-hop", "switchboard-full"]:

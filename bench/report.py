@@ -161,7 +161,9 @@ def render(result, notes):
                     "", "</details>", ""]
     if "micro" in result:
         out += ["## Micro-benchmarks", "",
-                "`bench/micro` (a separate SwiftPM package on `SwitchboardCore`, release build): median time per operation.", "",
+                "`bench/micro` (a separate SwiftPM package on `SwitchboardCore`, release build): median time per operation."
+                + (f" Carried over from the run at commit `{result['micro_commit']}`: this run skipped the stage (BENCH_MICRO=0)."
+                   if result.get("micro_commit") else ""), "",
                 table(["benchmark", "what", "ns/op"], [[m["name"], m["what"], f"{m['ns_per_op']:,.0f}"] for m in result["micro"]]),
                 ""]
     out += ["## Analysis", "", notes.strip(), "",

@@ -114,6 +114,6 @@ import Testing
         (#"{"error":{"message":"x"}}"#, true),
     ])
     func findsKeysWithObjectValues(json: String, expected: Bool) {
-        #expect(JSONKeyScan.hasObject(at: json.contains("error") ? "error" : "usage", in: json) == expected)
+        #expect(JSONKeyScan.hasObject(at: json.contains("error") ? JSONKeyScan.error : JSONKeyScan.usage, in: json) == expected)
     }
 }

@@ -107,7 +107,7 @@ public struct OpenAIProvider: LLMProvider {
         let payload = ByteBuffer(string: event.data)
         // Only chunks that carry a usage object or an error need decoding; the rest (including the
         // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
-        guard JSONKeyScan.hasObject(at: "usage", in: event.data) || JSONKeyScan.hasObject(at: "error", in: event.data) else {
+        guard JSONKeyScan.hasObject(at: JSONKeyScan.usage, in: event.data) || JSONKeyScan.hasObject(at: JSONKeyScan.error, in: event.data) else {
             return StreamStep(parts: [StreamPart(payload: payload)])
         }
         guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: payload) else {
@@ -159,8 +159,12 @@ private struct UsageProbe: Decodable {
 /// It may say yes for a match inside a string value (the chunk is then decoded, which is still correct); it
 /// never says no for a chunk that has the key with an object value.
 enum JSONKeyScan {
-    static func hasObject(at key: String, in json: String) -> Bool {
-        let needle = Array("\"\(key)\"".utf8)
+    /// The quoted keys the stream relay looks for, made once.
+    static let usage = Array(#""usage""#.utf8)
+    static let error = Array(#""error""#.utf8)
+
+    /// - Parameter needle: the key with its quotes, as UTF-8.
+    static func hasObject(at needle: [UInt8], in json: String) -> Bool {
         var json = json
         return json.withUTF8 { bytes in
             var index = 0

@@ -21,22 +21,40 @@ public struct ServerSentEventParser: Sendable {
 
     public init() {}
 
-    /// Parses `bytes` and returns every event they complete.
+    private static let lineFeed = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
+    private static let colon = UInt8(ascii: ":")
+
+    /// Parses `bytes` and returns every event they complete. Lines are found by scanning the bytes and taken
+    /// in one piece each; fields are read from their bytes (the format is defined on code points, not characters).
     public mutating func feed(_ bytes: ByteBuffer) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         bytes.withUnsafeReadableBytes { buffer in
-            for byte in buffer {
-                if lastWasCR {
-                    lastWasCR = false
-                    if byte == UInt8(ascii: "\n") { continue }
-                }
-                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
-                    lastWasCR = byte == UInt8(ascii: "\r")
-                    if let completed = endLine() { events.append(completed) }
-                } else {
-                    pending.append(byte)
-                }
+            var index = 0
+            if lastWasCR, !buffer.isEmpty {
+                lastWasCR = false
+                if buffer[0] == Self.lineFeed { index = 1 }
             }
+            var lineStart = index
+            while index < buffer.count {
+                let byte = buffer[index]
+                guard byte == Self.lineFeed || byte == Self.carriageReturn else {
+                    index += 1
+                    continue
+                }
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index]))
+                if let completed = endLine() { events.append(completed) }
+                index += 1
+                if byte == Self.carriageReturn {
+                    if index == buffer.count {
+                        lastWasCR = true
+                    } else if buffer[index] == Self.lineFeed {
+                        index += 1
+                    }
+                }
+                lineStart = index
+            }
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<buffer.count]))
         }
         return events
     }
@@ -51,22 +69,15 @@ public struct ServerSentEventParser: Sendable {
     private mutating func endLine() -> ServerSentEvent? {
         defer { pending.removeAll(keepingCapacity: true) }
         if pending.isEmpty { return dispatch() }
-        if pending.first == UInt8(ascii: ":") { return nil }
-        let line = String(decoding: pending, as: UTF8.self)
-        let field: Substring
-        var value: Substring
-        if let colon = line.firstIndex(of: ":") {
-            field = line[..<colon]
-            value = line[line.index(after: colon)...]
-            if value.first == " " { value = value.dropFirst() }
-        } else {
-            field = line[...]
-            value = ""
-        }
-        switch field {
-        case "data": dataLines.append(String(value))
-        case "event": event = String(value)
-        default: break
+        if pending[0] == Self.colon { return nil }
+        let fieldEnd = pending.firstIndex(of: Self.colon) ?? pending.endIndex
+        var valueStart = min(fieldEnd + 1, pending.endIndex)
+        if valueStart < pending.endIndex, pending[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        let field = pending[..<fieldEnd]
+        if field.elementsEqual("data".utf8) {
+            dataLines.append(String(decoding: pending[valueStart...], as: UTF8.self))
+        } else if field.elementsEqual("event".utf8) {
+            event = String(decoding: pending[valueStart...], as: UTF8.self)
         }
         return nil
     }

@@ -37,7 +37,7 @@ import report
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
-BINARY = ROOT / ".build-release" / "release" / "switchboard"
+BINARY = Path(os.environ.get("BENCH_BINARY", ROOT / ".build-release" / "release" / "switchboard"))
 
 DURATION = int(os.environ.get("BENCH_DURATION", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -249,10 +249,11 @@ def preflight(targets):
 # --------------------------------------------------------------------------------------------------------------
 # Measurements
 
-def run_wrk(targets, target, mode, concurrency, duration, label):
-    """One wrk run; returns the parsed summary (and saves wrk's own output)."""
+def run_wrk(targets, target, mode, concurrency, duration, label, port=None):
+    """One wrk run (at `port` instead of the target's when given); returns the parsed summary (and saves wrk's own
+    output)."""
     env = {**os.environ, "BENCH_BODY": str(targets.body_file(target, mode)), "BENCH_KEY": targets.key(target) or ""}
-    url = f"http://127.0.0.1:{targets.port(target)}{targets.path(target, mode)}"
+    url = f"http://127.0.0.1:{port or targets.port(target)}{targets.path(target, mode)}"
     command = ["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency), "-d", f"{duration}s", "--latency",
                "--timeout", "10s", "-s", str(BENCH / "post.lua"), url]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout

@@ -34,7 +34,8 @@ final class UpstreamExchange: @unchecked Sendable {
 
     let target: UpstreamTarget
     let head: HTTPRequestHead
-    let body: ByteBuffer
+    /// The request body; let go of once the answer began (a stream may hold its exchange for minutes).
+    private(set) var body: ByteBuffer
     let mode: Mode
     let timeouts: UpstreamTimeouts
     let loop: any EventLoop
@@ -84,6 +85,7 @@ final class UpstreamExchange: @unchecked Sendable {
     func didReceive(head: HTTPResponseHead) {
         guard !isFinished else { return }
         receivedResponse = true
+        body = ByteBuffer()
         lastRead = .now()
         responseHead = head
         closesConnection = !head.isKeepAlive

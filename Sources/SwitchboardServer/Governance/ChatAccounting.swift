@@ -28,7 +28,7 @@ struct ChatAccounting: Sendable {
     /// may answer, to price the worst case.
     func begin(_ request: ChatRequest, identity: CallerIdentity?, requestID: String, upstreamModels: () throws -> [String]) async throws -> ChatMeter {
         let start = ContinuousClock.now
-        var meter = ChatMeter(request: request, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
+        var meter = ChatMeter(request: request.typed, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
         guard case .virtualKey(let key) = identity else { return meter }
         let candidates = try upstreamModels()
         meter.ticket = try await tracer.withSpan("admission") { span in
@@ -51,7 +51,9 @@ struct ChatAccounting: Sendable {
 
 /// One request's accounting, settled exactly once.
 struct ChatMeter: Sendable {
-    let request: ChatRequest
+    /// The typed request only: a meter lives as long as its stream, and the body's bytes are not needed after
+    /// the upstream request was built.
+    let request: ChatCompletionRequest
     let requestID: String
     let identity: CallerIdentity?
     let start: ContinuousClock.Instant
@@ -62,7 +64,7 @@ struct ChatMeter: Sendable {
     /// The request's span, parent of the `usage.record` span (a stream settles after its handler returned).
     private let traceContext = ServiceContext.current
 
-    init(request: ChatRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting) {
+    init(request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting) {
         self.request = request
         self.requestID = requestID
         self.identity = identity
@@ -89,9 +91,9 @@ struct ChatMeter: Sendable {
                  clientDisconnected: Bool = false, status: Int = 200, errorType: String? = nil, body: ByteBuffer? = nil) async {
         let estimated = usage == nil
         let usage = usage ?? Usage(
-            promptTokens: TokenBudgetEstimate.promptEstimate(request.typed), completionTokens: (deliveredCharacters + 3) / 4
+            promptTokens: TokenBudgetEstimate.promptEstimate(request), completionTokens: (deliveredCharacters + 3) / 4
         )
-        let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.typed.model)
+        let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.model)
         await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
             if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
             finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
@@ -122,7 +124,7 @@ struct ChatMeter: Sendable {
         guard settled.claim() else { return }
         let key: KeyIdentity? = if case .virtualKey(let key) = identity { key } else { nil }
         let record = UsageRecord(
-            requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: request.typed.model,
+            requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: request.model,
             provider: route?.provider, upstreamModel: route?.upstreamModel, promptTokens: usage?.promptTokens ?? 0,
             completionTokens: usage?.completionTokens ?? 0, cachedTokens: usage?.cachedTokens ?? 0, cost: cost, estimated: estimated,
             latencyMilliseconds: Self.milliseconds(ContinuousClock.now - start), timeToFirstByteMilliseconds: timeToFirstByte.map(Self.milliseconds),

@@ -11,14 +11,14 @@ import Tracing
 protocol RequestObserver: Sendable {
     /// The request's one usage record has been written. `request` and the non-streamed `completionBody` are
     /// for prompt logging.
-    func requestFinished(_ record: UsageRecord, request: ChatRequest, completionBody: ByteBuffer?)
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?)
     /// Admission refused the request (rate limit, budget, model).
     func admissionRefused(_ refusal: AdmissionRefusal)
 }
 
 /// Ignores everything.
 struct NoRequestObserver: RequestObserver {
-    func requestFinished(_ record: UsageRecord, request: ChatRequest, completionBody: ByteBuffer?) {}
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?) {}
     func admissionRefused(_ refusal: AdmissionRefusal) {}
 }
 
@@ -33,7 +33,7 @@ struct GatewayRequestObserver: RequestObserver {
     let metrics: GatewayMetrics
     let logPrompts: Bool
 
-    func requestFinished(_ record: UsageRecord, request: ChatRequest, completionBody: ByteBuffer?) {
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?) {
         metrics.requestFinished(record)
         let level: Logger.Level = record.status >= 500 ? .error : .info
         // The metadata is built only for a line that will be written.
@@ -78,8 +78,8 @@ struct GatewayRequestObserver: RequestObserver {
     }
 
     /// The text of every message, one per line, prefixed by its role.
-    static func promptText(_ request: ChatRequest) -> String {
-        request.typed.messages.map { message in
+    static func promptText(_ request: ChatCompletionRequest) -> String {
+        request.messages.map { message in
             let text: String = switch message.content {
             case .text(let text): text
             case .parts(let parts): parts.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined(separator: " ")

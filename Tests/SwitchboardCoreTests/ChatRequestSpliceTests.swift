@@ -87,3 +87,38 @@ import Testing
         #expect(Self.usage(#"{"usage":{"prompt_tokens":"three"}}"#) == nil)
     }
 }
+
+/// The decoder-free usage reader agrees with the decoder, and gives way to it on anything not plain.
+@Suite struct PlainUsageTests {
+    static func both(_ json: String) -> (plain: Usage?, decoded: Usage?) {
+        let plain = Array(json.utf8).withUnsafeBytes { Usage.plain($0) }
+        return (plain, try? JSONDecoder().decode(Usage.self, from: Data(json.utf8)))
+    }
+
+    @Test(arguments: [
+        #"{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37}"#,
+        #"{"prompt_tokens":25,"completion_tokens":12,"total_tokens":37,"prompt_tokens_details":{"cached_tokens":0}}"#,
+        #"{ "prompt_tokens" : 0 , "completion_tokens" : 1, "total_tokens" : 1, "prompt_tokens_details" : null }"#,
+        #"{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"audio_tokens":0}}"#,
+        #"{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":null}}"#,
+        #"{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"completion_tokens_details":{"reasoning_tokens":[1,{"a":"}"}]}}"#,
+    ])
+    func plainUsageReadsWhatTheDecoderReads(json: String) throws {
+        let (plain, decoded) = Self.both(json)
+        #expect(plain != nil)
+        #expect(plain == decoded)
+    }
+
+    @Test(arguments: [
+        #"{"prompt_tokens":25,"completion_tokens":12}"#,
+        #"{"prompt_tokens":2.0,"completion_tokens":12,"total_tokens":14}"#,
+        #"{"prompt_tokens":-1,"completion_tokens":12,"total_tokens":11}"#,
+        #"{"prompt_tokens":"3","completion_tokens":12,"total_tokens":15}"#,
+        #"{"prompt_tokens":07,"completion_tokens":1,"total_tokens":8}"#,
+        #"{"prompt_t\u006fkens":1,"completion_tokens":1,"total_tokens":2}"#,
+        #"{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"prompt_tokens_details":{"cached_tokens":1e2}}"#,
+    ])
+    func anythingNotPlainIsLeftToTheDecoder(json: String) {
+        #expect(Self.both(json).plain == nil)
+    }
+}

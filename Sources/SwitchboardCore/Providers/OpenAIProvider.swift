@@ -43,7 +43,8 @@ public struct OpenAIProvider: LLMProvider {
     }
 
     /// The usage of a completion body (`.some(nil)` when it reports none), or nil when the body is not a JSON
-    /// object. Only the `usage` member is decoded when the body's layout allows; otherwise the whole body is.
+    /// object. Only the `usage` member is read when the body's layout allows (by ``Usage/plain(_:)`` when it is
+    /// plain, else by the decoder); otherwise the whole body is decoded.
     static func usage(ofCompletion body: ByteBuffer) -> Usage?? {
         let usageRange: Range<Int>?? = body.withUnsafeReadableBytes { bytes in
             JSONObjectLayout(bytes).map { $0.range(of: "usage") }
@@ -54,6 +55,7 @@ public struct OpenAIProvider: LLMProvider {
         case .some(.some(let range)):
             guard let slice = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count) else { return nil }
             if slice.readableBytesView.elementsEqual("null".utf8) { return .some(nil) }
+            if let usage = slice.withUnsafeReadableBytes(Usage.plain) { return .some(usage) }
             guard let usage = try? JSONDecoder().decode(Usage.self, from: slice) else { return nil }
             return .some(usage)
         case .none:

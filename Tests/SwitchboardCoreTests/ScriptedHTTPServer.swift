@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A loopback HTTP/1.1 server for transport tests: each request is answered as `script` says, given the
 /// request's ordinal on its connection (1 for the first). It counts the connections it accepted and closed.
@@ -24,7 +25,8 @@ final class ScriptedHTTPServer: Sendable {
     /// Completed each time a connection closes, with the number closed so far.
     let closes: AsyncStream<Int>
 
-    init(script: @escaping @Sendable (_ ordinalOnConnection: Int) -> Reply) async throws {
+    /// - Parameter tls: serve HTTPS with this context (see ``TestCertificate``).
+    init(tls: NIOSSLContext? = nil, script: @escaping @Sendable (_ ordinalOnConnection: Int) -> Reply) async throws {
         let counts = NIOLockedValueBox((accepted: 0, closed: 0))
         let (closes, closed) = AsyncStream<Int>.makeStream()
         self.counts = counts
@@ -37,6 +39,7 @@ final class ScriptedHTTPServer: Sendable {
                     closed.yield(counts.withLockedValue { $0.closed += 1; return $0.closed })
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(ScriptedHandler(script: script))
                 }
@@ -46,6 +49,8 @@ final class ScriptedHTTPServer: Sendable {
     }
 
     var url: String { "http://127.0.0.1:\(port)/v1/chat/completions" }
+    /// The HTTPS address, by the name the test certificate is for.
+    var httpsURL: String { "https://localhost:\(port)/v1/chat/completions" }
     var accepted: Int { counts.withLockedValue { $0.accepted } }
 
     func stop() async throws {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 @testable import SwitchboardCore
 import Testing
 
@@ -118,6 +119,25 @@ import Testing
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
         #expect(await closes.next() == 1)
+        try await finish(server)
+    }
+
+    @Test func httpsUpstreamsAreReachedOverVerifiedTLS() async throws {
+        let server = try await ScriptedHTTPServer(tls: try TestCertificate.serverContext()) { ordinal in .answer(parts: ["secure \(ordinal)"]) }
+        let trusting = UpstreamConnectionPool(group: group, configuration: .init(tls: try TestCertificate.trustingClient()))
+        for ordinal in 1...2 {
+            let response = try await trusting.execute(
+                url: server.httpsURL, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init()
+            )
+            guard case .collected(let body) = response.body else { throw UpstreamTransportError.closed }
+            #expect(String(buffer: body) == "secure \(ordinal)")
+        }
+        #expect(server.accepted == 1, "the TLS connection is kept alive")
+        // The system's trust roots do not know the test certificate: the handshake fails, nothing is answered.
+        await #expect(throws: (any Error).self) {
+            try await pool.execute(url: server.httpsURL, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
+        }
+        await trusting.shutdown()
         try await finish(server)
     }
 }

@@ -19,10 +19,17 @@ public final class UpstreamConnectionPool: Sendable {
         public var maxIdlePerOrigin: Int
         /// How long an idle connection stays open (below the usual upstream keep-alive of 60 s or more).
         public var idleTimeout: Duration
+        /// TLS for `https` upstreams: the system's trust roots, ALPN `http/1.1`, unless set otherwise.
+        public var tls: TLSConfiguration
 
-        public init(maxIdlePerOrigin: Int = 256, idleTimeout: Duration = .seconds(50)) {
+        public init(maxIdlePerOrigin: Int = 256, idleTimeout: Duration = .seconds(50), tls: TLSConfiguration? = nil) {
             self.maxIdlePerOrigin = maxIdlePerOrigin
             self.idleTimeout = idleTimeout
+            self.tls = tls ?? {
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.applicationProtocols = ["http/1.1"]
+                return configuration
+            }()
         }
     }
 
@@ -33,7 +40,7 @@ public final class UpstreamConnectionPool: Sendable {
     /// - Parameter group: the event loops to run connections on; use the server's, so requests stay on their loop.
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = .init()) {
         self.group = group
-        let tls = TLSContextCache()
+        let tls = TLSContextCache(configuration: configuration.tls)
         self.tls = tls
         var pools: [ObjectIdentifier: LoopConnectionPool] = [:]
         for loop in group.makeIterator() {
@@ -198,13 +205,16 @@ final class LoopConnectionPool: @unchecked Sendable {
 
 /// The TLS client context, made on first use (loading the system's trust roots costs start-up time).
 final class TLSContextCache: Sendable {
+    private let configuration: TLSConfiguration
     private let cached = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+    init(configuration: TLSConfiguration) {
+        self.configuration = configuration
+    }
 
     func context() throws -> NIOSSLContext {
         try cached.withLockedValue { cached in
             if let cached { return cached }
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.applicationProtocols = ["http/1.1"]
             let context = try NIOSSLContext(configuration: configuration)
             cached = context
             return context

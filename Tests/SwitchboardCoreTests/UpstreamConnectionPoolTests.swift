@@ -103,6 +103,26 @@ import Testing
         try await finish(server)
     }
 
+    @Test func aLargeStreamedBodyArrivesWholeThroughBackpressure() async throws {
+        // A megabyte in 1,000 chunks, sent at once: the consumer falls behind, reading pauses and resumes.
+        let parts = (0..<1000).map { index in String(repeating: Character(UnicodeScalar(UInt8(65 + index % 26))), count: 1000) }
+        let server = try await ScriptedHTTPServer { _ in .answer(parts: parts) }
+        for _ in 1...2 {
+            let response = try await pool.execute(
+                url: server.url, headers: [:], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+            )
+            guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
+            var received = ""
+            for try await part in body {
+                received += String(buffer: part)
+                await Task.yield()
+            }
+            #expect(received == parts.joined())
+        }
+        #expect(server.accepted == 1, "a body read to its end leaves the connection reusable")
+        try await finish(server)
+    }
+
     @Test func cancellingTheCallerClosesItsConnection() async throws {
         let (arrivals, arrived) = AsyncStream<Void>.makeStream()
         let server = try await ScriptedHTTPServer { _ in

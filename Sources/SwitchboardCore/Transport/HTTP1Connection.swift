@@ -41,7 +41,7 @@ final class HTTP1Connection: ChannelDuplexHandler {
         guard let context else { return exchange.fail(UpstreamTransportError.closed) }
         self.exchange = exchange
         isReused = reused
-        readsPaused = false
+        resumeReads()
         exchange.attach(to: self)
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
@@ -62,6 +62,8 @@ final class HTTP1Connection: ChannelDuplexHandler {
         case .end:
             self.exchange = nil
             exchange.didReceiveEnd()
+            // A read held back for a slow consumer must still happen: an idle connection reads to notice a close.
+            resumeReads()
             if exchange.closesConnection || !context.channel.isActive {
                 context.close(promise: nil)
             } else {

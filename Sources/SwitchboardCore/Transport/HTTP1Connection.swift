@@ -13,7 +13,7 @@ final class HTTP1Connection: ChannelDuplexHandler {
     let origin: UpstreamOrigin
     /// The pool this connection returns to; set once the connection is established.
     weak var pool: LoopConnectionPool?
-    /// When the connection last became idle, for the pool's idle timeout.
+    /// When the connection last became idle (set by the pool), for its idle timeout.
     var idleSince = NIODeadline.now()
     private var context: ChannelHandlerContext?
     private var exchange: UpstreamExchange?
@@ -67,7 +67,6 @@ final class HTTP1Connection: ChannelDuplexHandler {
             if exchange.closesConnection || !context.channel.isActive {
                 context.close(promise: nil)
             } else {
-                idleSince = .now()
                 pool?.release(self)
             }
         }

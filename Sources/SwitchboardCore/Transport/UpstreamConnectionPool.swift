@@ -35,13 +35,11 @@ public final class UpstreamConnectionPool: Sendable {
 
     private let group: any EventLoopGroup
     private let pools: [ObjectIdentifier: LoopConnectionPool]
-    private let tls: TLSContextCache
 
     /// - Parameter group: the event loops to run connections on; use the server's, so requests stay on their loop.
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = .init()) {
         self.group = group
         let tls = TLSContextCache(configuration: configuration.tls)
-        self.tls = tls
         var pools: [ObjectIdentifier: LoopConnectionPool] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = LoopConnectionPool(loop: loop, configuration: configuration, tls: tls)
@@ -196,9 +194,9 @@ final class LoopConnectionPool: @unchecked Sendable {
     private func sweep() {
         let oldest = NIODeadline.now() - configuration.idleTimeout.timeAmount
         for (origin, connections) in idle {
-            let (stale, fresh) = (connections.filter { $0.idleSince <= oldest }, connections.filter { $0.idleSince > oldest })
+            let fresh = connections.filter { $0.idleSince > oldest }
             idle[origin] = fresh.isEmpty ? nil : fresh
-            for connection in stale { connection.close() }
+            for connection in connections where connection.idleSince <= oldest { connection.close() }
         }
     }
 }

@@ -69,7 +69,7 @@ public func buildApplication(
         ))
     }
     return Application(
-        router: router,
+        responder: RequestTaskResponder(inner: router.buildResponder()),
         // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
         server: .http1(configuration: .init(additionalChannelHandlers: [hangUps.handler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
@@ -86,11 +86,9 @@ func buildRouter(
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestTracingMiddleware(tracer: dependencies.tracer))
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: SecurityHeadersMiddleware(
+    router.add(middleware: EdgeMiddleware(securityHeaders: SecurityHeaders(
         allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
-    ))
-    router.add(middleware: OpenAIErrorMiddleware())
+    )))
     let registry = executor.registry
     router.addRoutes(HealthController(
         database: dependencies.database, providerNames: Array(catalog.providers.keys), circuits: { registry.statuses() }

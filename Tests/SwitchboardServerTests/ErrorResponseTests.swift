@@ -84,7 +84,7 @@ import Testing
             let invalid = try await gateway.call("/health", method: .GET, headers: [("x-request-id", "bad id with spaces")])
             let generated = try #require(invalid.headers.first(name: "x-request-id"))
             #expect(generated.hasPrefix("req_") && generated.count == 36 && generated.dropFirst(4).allSatisfy(\.isHexDigit))
-            #expect(RequestIDMiddleware.generate() != RequestIDMiddleware.generate())
+            #expect(RequestID.generate() != RequestID.generate())
             let error = try await gateway.call("/v1/models", method: .GET, headers: [("x-request-id", "err-1")])
             #expect(error.headers.first(name: "x-request-id") == "err-1")
         }

@@ -134,6 +134,7 @@ public struct ChatExecutor: Sendable {
         return ExecutedStream(stream: stream, route: route)
     }
 
+    @inline(never)
     private func failover(for request: ChatRequest, context: RoutingContext) throws(GatewayError) -> Failover {
         var context = context
         // The rules see the request's own metadata unless the caller supplied it.

@@ -25,48 +25,78 @@ struct ChatCompletionsController {
     }
 
     @Sendable func complete(_ request: Request, context: Context) async throws -> Response {
+        let call = try await admit(request, context: context)
+        if call.chat.typed.stream == true { return try await stream(call, logger: context.logger) }
+        return try await answer(call, identity: context.identity)
+    }
+
+    // The phases below are separate functions, kept out of line, so that a request waiting on its upstream holds
+    // only the async frame of the phase it is in (see `RequestTaskResponder`).
+
+    /// Reads, decodes and checks the body, then admits the request (limits, budget).
+    @inline(never)
+    private func admit(_ request: Request, context: Context) async throws -> AdmittedChat {
         var request = request
-        let loop = context.channel?.eventLoop
-        let chat = try policy.apply(to: try await decode(&request, on: loop), identity: context.identity)
-        let requestID = context.requestID
-        let executor = executor
+        let chat = try policy.apply(to: try await decode(&request, on: context.channel?.eventLoop), identity: context.identity)
         let routing = try RoutingContext(request: request, context: context, chat: chat)
-        let meter = try await accounting.begin(chat, identity: context.identity, requestID: requestID) {
+        let executor = executor
+        let meter = try await accounting.begin(chat, identity: context.identity, requestID: context.requestID) {
             try executor.plan(for: chat.typed.model, context: routing).map(\.upstreamModel)
         }
         // A client that hangs up cancels the upstream call, any pending retry and the relay.
         let hangUp = context.channel.flatMap { hangUps.signal(for: $0) }
-        guard chat.typed.stream == true else {
-            let executed: ExecutedCompletion
-            do {
-                executed = try await hangUp.cancelling { try await executor.complete(chat, requestID: requestID, context: routing) }
-            } catch {
-                await meter.fail(error, streamed: false)
-                throw error
-            }
-            await meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
-            var headers = Self.routeHeaders(executed.route)
-            headers.append(contentsOf: meter.rateLimitHeaders)
-            let answer = try policy.checkAnswer(executed.completion, identity: context.identity)
-            headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: chat))
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
-        }
-        let executed: ExecutedStream
+        return AdmittedChat(chat: chat, routing: routing, requestID: context.requestID, meter: meter, hangUp: hangUp)
+    }
+
+    /// A non-streamed answer: the upstream's body, checked against the answer policy.
+    @inline(never)
+    private func answer(_ call: AdmittedChat, identity: CallerIdentity?) async throws -> Response {
+        let executed: ExecutedCompletion
         do {
-            executed = try await hangUp.cancelling { try await executor.stream(chat, requestID: requestID, context: routing) }
+            executed = try await call.hangUp.cancelling { try await executor.complete(call.chat, requestID: call.requestID, context: call.routing) }
         } catch {
-            await meter.fail(error, streamed: true)
+            await call.meter.fail(error, streamed: false)
             throw error
         }
-        var headers = Self.routeHeaders(executed.route)
-        headers.append(contentsOf: meter.rateLimitHeaders)
+        await call.meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
+        return try Self.answerResponse(executed, call: call, policy: policy, identity: identity)
+    }
+
+    @inline(never)
+    private static func answerResponse(_ executed: ExecutedCompletion, call: AdmittedChat, policy: RequestPolicy, identity: CallerIdentity?) throws -> Response {
+        var headers = routeHeaders(executed.route)
+        headers.append(contentsOf: call.meter.rateLimitHeaders)
+        let answer = try policy.checkAnswer(executed.completion, identity: identity)
+        headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: call.chat))
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
+    }
+
+    /// A streamed answer, once the upstream's first event came: Server-Sent Events relayed as they arrive.
+    @inline(never)
+    private func stream(_ call: AdmittedChat, logger: Logger) async throws -> Response {
+        let executed: ExecutedStream
+        do {
+            executed = try await call.hangUp.cancelling { try await executor.stream(call.chat, requestID: call.requestID, context: call.routing) }
+        } catch {
+            await call.meter.fail(error, streamed: true)
+            throw error
+        }
+        return Self.streamResponse(executed, call: call, logger: logger)
+    }
+
+    @inline(never)
+    private static func streamResponse(_ executed: ExecutedStream, call: AdmittedChat, logger: Logger) -> Response {
+        var headers = routeHeaders(executed.route)
+        headers.append(contentsOf: call.meter.rateLimitHeaders)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Accel-Buffering")!] = "no"
-        let relay = StreamRelay(wantsUsage: chat.typed.wantsStreamUsage, logger: context.logger)
+        let relay = StreamRelay(wantsUsage: call.chat.typed.wantsStreamUsage, logger: logger)
         let stream = executed.stream
         let route = executed.route
+        let meter = call.meter
+        let hangUp = call.hangUp
         return Response(status: .ok, headers: headers, body: .init { writer in
             // A client that hangs up cancels the relay, and with it the upstream read.
             let transfer = UnsafeWriterTransfer(writer)
@@ -137,6 +167,25 @@ struct ChatCompletionsController {
     }
 }
 
+/// A decoded, admitted chat request on its way upstream. A class, so that the frames of the later phases hold
+/// one reference instead of the request, its routing context and its meter by value.
+final class AdmittedChat: Sendable {
+    let chat: ChatRequest
+    let routing: RoutingContext
+    let requestID: String
+    let meter: ChatMeter
+    /// The client connection's hang-up signal; nil without a live connection (in-process tests).
+    let hangUp: HangUpSignal?
+
+    init(chat: ChatRequest, routing: RoutingContext, requestID: String, meter: ChatMeter, hangUp: HangUpSignal?) {
+        self.chat = chat
+        self.routing = routing
+        self.requestID = requestID
+        self.meter = meter
+        self.hangUp = hangUp
+    }
+}
+
 /// Writes a provider stream as Server-Sent Events as it arrives: one write (and flush) per upstream read.
 struct StreamRelay: Sendable {
     let wantsUsage: Bool
@@ -164,7 +213,7 @@ struct StreamRelay: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            let gatewayError = OpenAIErrorMiddleware.map(error)
+            let gatewayError = ErrorAnswers.map(error)
             tally.failed(gatewayError)
             logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
             Self.append(gatewayError.jsonBody, to: &pending)

@@ -28,10 +28,10 @@ struct ChatAccounting: Sendable {
     /// may answer, to price the worst case.
     func begin(_ request: ChatRequest, identity: CallerIdentity?, requestID: String, upstreamModels: () throws -> [String]) async throws -> ChatMeter {
         let start = ContinuousClock.now
-        var meter = ChatMeter(request: request.typed, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
+        let meter = ChatMeter(request: request.typed, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
         guard case .virtualKey(let key) = identity else { return meter }
         let candidates = try upstreamModels()
-        meter.ticket = try await tracer.withSpan("admission") { span in
+        let ticket = try await tracer.withSpan("admission") { span in
             do throws(AdmissionRefusal) {
                 let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
                 return try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
@@ -43,14 +43,15 @@ struct ChatAccounting: Sendable {
                 throw gatewayError
             }
         }
-        return meter
+        return meter.admitted(ticket)
     }
 
     private func priceOf(_ model: String) -> ModelPrice? { admission.prices.price(for: model) }
 }
 
-/// One request's accounting, settled exactly once.
-struct ChatMeter: Sendable {
+/// One request's accounting, settled exactly once. A class: the request's async frames and its stream's body
+/// hold it while the request waits on its upstream, and by value it is most of a kilobyte.
+final class ChatMeter: Sendable {
     /// The typed request only: a meter lives as long as its stream, and the body's bytes are not needed after
     /// the upstream request was built.
     let request: ChatCompletionRequest
@@ -59,18 +60,32 @@ struct ChatMeter: Sendable {
     let start: ContinuousClock.Instant
     let time: Date
     let accounting: ChatAccounting
-    var ticket: AdmissionTicket?
+    /// What admission took (rate-limit tokens, the budget reservation); nil for the admin key.
+    let ticket: AdmissionTicket?
     private let settled = SettledFlag()
     /// The request's span, parent of the `usage.record` span (a stream settles after its handler returned).
-    private let traceContext = ServiceContext.current
+    private let traceContext: ServiceContext?
 
-    init(request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting) {
+    init(
+        request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date,
+        accounting: ChatAccounting, ticket: AdmissionTicket? = nil, traceContext: ServiceContext? = ServiceContext.current
+    ) {
         self.request = request
         self.requestID = requestID
         self.identity = identity
         self.start = start
         self.time = time
         self.accounting = accounting
+        self.ticket = ticket
+        self.traceContext = traceContext
+    }
+
+    /// The meter of the same request once admission has taken `ticket`.
+    func admitted(_ ticket: AdmissionTicket) -> ChatMeter {
+        ChatMeter(
+            request: request, requestID: requestID, identity: identity, start: start, time: time, accounting: accounting, ticket: ticket,
+            traceContext: traceContext
+        )
     }
 
     /// The `x-ratelimit-*` headers of the admitted request: the tightest request and token buckets.
@@ -109,7 +124,7 @@ struct ChatMeter: Sendable {
 
     /// Settles a failure before any answer: the reservation is released and the tokens given back.
     func fail(_ error: any Error, route: UpstreamRoute? = nil, streamed: Bool) async {
-        let gatewayError = OpenAIErrorMiddleware.map(error)
+        let gatewayError = ErrorAnswers.map(error)
         await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
             if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
             finish(status: gatewayError.statusCode, errorType: gatewayError.type, route: route, streamed: streamed,
@@ -154,6 +169,6 @@ final class SettledFlag: Sendable {
 
 extension Error {
     fileprivate var gatewayError: GatewayError {
-        (self as? AdmissionRefusal)?.gatewayError ?? OpenAIErrorMiddleware.map(self)
+        (self as? AdmissionRefusal)?.gatewayError ?? ErrorAnswers.map(self)
     }
 }

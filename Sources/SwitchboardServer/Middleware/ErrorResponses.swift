@@ -30,25 +30,21 @@ extension GatewayError: HTTPResponseError {
     }
 }
 
-/// Renders every error a handler throws in the OpenAI error shape, so no client ever sees an empty 500.
+/// Every error a handler throws, answered in the OpenAI error shape, so no client ever sees an empty 500.
 /// Unexpected errors are logged with the request id and answered with a generic 500.
-struct OpenAIErrorMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch is CancellationError {
+enum ErrorAnswers {
+    /// The answer to `error`, thrown while handling `request`.
+    static func answer(_ error: any Error, to request: Request, context: GatewayRequestContext) throws -> Response {
+        if error is CancellationError {
             // The client hung up: nobody reads this answer, and it is not a server failure.
             context.logger.debug("request cancelled: the client hung up")
             return try GatewayError.clientClosedRequest.response(from: request, context: context)
-        } catch {
-            let gatewayError = Self.map(error)
-            if gatewayError.statusCode >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "status": "\(gatewayError.statusCode)"])
-            }
-            return try gatewayError.response(from: request, context: context)
         }
+        let gatewayError = map(error)
+        if gatewayError.statusCode >= 500 {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "status": "\(gatewayError.statusCode)"])
+        }
+        return try gatewayError.response(from: request, context: context)
     }
 
     /// Maps any error to the ``GatewayError`` a client sees.

@@ -27,7 +27,7 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
         if let traceID = span.context.otelTraceID { context.logger[metadataKey: "trace_id"] = .string(traceID) }
         do {
             var response = try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
-            describe(span, context: context, status: Int(response.status.code), requestID: response.headers[RequestIDMiddleware.header])
+            describe(span, context: context, status: Int(response.status.code), requestID: response.headers[RequestID.header])
             response.body = response.body.ending(span)
             return response
         } catch {

@@ -1,22 +1,14 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 
-/// Accepts a valid `X-Request-ID` (1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`) or generates
-/// one, puts it in the logger metadata and returns it on every response.
-struct RequestIDMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
+/// The request id: a valid `X-Request-ID` from the client (1 to 128 characters of letters, digits, `-`, `_`,
+/// `.`, `:`) or a generated one. ``EdgeMiddleware`` puts it in the logger metadata and on every response.
+enum RequestID {
     static let header = HTTPField.Name("X-Request-ID")!
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        let requestID = request.headers[Self.header].flatMap { Self.isValid($0) ? $0 : nil } ?? Self.generate()
-        context.requestID = requestID
-        context.logger[metadataKey: "request_id"] = .string(requestID)
-        var response = try await next(request, context)
-        response.headers[Self.header] = requestID
-        return response
+    /// The client's id when it is valid, else a new one.
+    static func of(_ request: Request) -> String {
+        request.headers[header].flatMap { isValid($0) ? $0 : nil } ?? generate()
     }
 
     static func isValid(_ id: String) -> Bool {

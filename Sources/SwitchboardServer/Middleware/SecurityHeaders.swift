@@ -7,9 +7,7 @@ import SwitchboardCore
 /// A request with an `Origin` is served only when the origin is on the allow-list (configured exactly, never a
 /// wildcard); any other origin gets 403, preflight included. Allowed origins are echoed with `Vary: Origin` and
 /// without credentials, since callers authenticate with headers, not cookies.
-struct SecurityHeadersMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
-
+struct SecurityHeaders: Sendable {
     /// Origins allowed to call from a browser, e.g. `https://app.example.com`.
     let allowedOrigins: Set<String>
     /// Whether to send `Strict-Transport-Security` (only when served behind TLS).
@@ -23,20 +21,20 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     static let exposedHeaders = "x-request-id, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, "
         + "x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens, x-switchboard-provider, x-switchboard-model"
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let origin = request.headers[.origin]
-        var response: Response
-        if let origin, !allowedOrigins.contains(origin) {
-            response = try Self.forbiddenOrigin.response(from: request, context: context)
-        } else if origin != nil, request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            response = Response(status: .noContent, headers: [
-                .accessControlAllowMethods: Self.allowedMethods,
-                .accessControlAllowHeaders: Self.allowedHeaders,
-                .accessControlMaxAge: "600",
-            ])
-        } else {
-            response = try await next(request, context)
-        }
+    /// The answer given without routing: 403 for an origin not on the list, 204 for an allowed preflight.
+    func earlyAnswer(to request: Request, context: some RequestContext) throws -> Response? {
+        guard let origin = request.headers[.origin] else { return nil }
+        if !allowedOrigins.contains(origin) { return try Self.forbiddenOrigin.response(from: request, context: context) }
+        guard request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
+        return Response(status: .noContent, headers: [
+            .accessControlAllowMethods: Self.allowedMethods,
+            .accessControlAllowHeaders: Self.allowedHeaders,
+            .accessControlMaxAge: "600",
+        ])
+    }
+
+    /// Adds the cross-origin headers for an allowed `origin` and the security headers to `response`.
+    func apply(to response: inout Response, origin: String?) {
         if let origin, allowedOrigins.contains(origin) {
             response.headers[.accessControlAllowOrigin] = origin
             response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
@@ -47,6 +45,5 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if hsts { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
-        return response
     }
 }

@@ -71,7 +71,7 @@ public func buildApplication(
     return Application(
         responder: RequestTaskResponder(inner: router.buildResponder()),
         // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
-        server: .http1(configuration: .init(additionalChannelHandlers: [hangUps.handler()])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionOptions(), hangUps.handler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

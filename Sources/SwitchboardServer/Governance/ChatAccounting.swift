@@ -52,9 +52,13 @@ struct ChatAccounting: Sendable {
 /// One request's accounting, settled exactly once. A class: the request's async frames and its stream's body
 /// hold it while the request waits on its upstream, and by value it is most of a kilobyte.
 final class ChatMeter: Sendable {
-    /// The typed request only: a meter lives as long as its stream, and the body's bytes are not needed after
-    /// the upstream request was built.
-    let request: ChatCompletionRequest
+    /// The requested model.
+    let model: String
+    /// Prompt tokens by estimate, for an answer that reports no usage.
+    let estimatedPromptTokens: Int
+    /// The typed request, only for an observer that logs prompts: a meter lives as long as its stream, and a
+    /// prompt can be large.
+    let loggedRequest: ChatCompletionRequest?
     let requestID: String
     let identity: CallerIdentity?
     let start: ContinuousClock.Instant
@@ -66,11 +70,22 @@ final class ChatMeter: Sendable {
     /// The request's span, parent of the `usage.record` span (a stream settles after its handler returned).
     private let traceContext: ServiceContext?
 
-    init(
-        request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date,
-        accounting: ChatAccounting, ticket: AdmissionTicket? = nil, traceContext: ServiceContext? = ServiceContext.current
+    convenience init(request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date,
+                     accounting: ChatAccounting) {
+        self.init(
+            model: request.model, estimatedPromptTokens: TokenBudgetEstimate.promptEstimate(request),
+            loggedRequest: accounting.observer.logsPrompts ? request : nil, requestID: requestID, identity: identity, start: start,
+            time: time, accounting: accounting, ticket: nil, traceContext: ServiceContext.current
+        )
+    }
+
+    private init(
+        model: String, estimatedPromptTokens: Int, loggedRequest: ChatCompletionRequest?, requestID: String, identity: CallerIdentity?,
+        start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting, ticket: AdmissionTicket?, traceContext: ServiceContext?
     ) {
-        self.request = request
+        self.model = model
+        self.estimatedPromptTokens = estimatedPromptTokens
+        self.loggedRequest = loggedRequest
         self.requestID = requestID
         self.identity = identity
         self.start = start
@@ -83,8 +98,8 @@ final class ChatMeter: Sendable {
     /// The meter of the same request once admission has taken `ticket`.
     func admitted(_ ticket: AdmissionTicket) -> ChatMeter {
         ChatMeter(
-            request: request, requestID: requestID, identity: identity, start: start, time: time, accounting: accounting, ticket: ticket,
-            traceContext: traceContext
+            model: model, estimatedPromptTokens: estimatedPromptTokens, loggedRequest: loggedRequest, requestID: requestID, identity: identity,
+            start: start, time: time, accounting: accounting, ticket: ticket, traceContext: traceContext
         )
     }
 
@@ -106,9 +121,9 @@ final class ChatMeter: Sendable {
                  clientDisconnected: Bool = false, status: Int = 200, errorType: String? = nil, body: ByteBuffer? = nil) async {
         let estimated = usage == nil
         let usage = usage ?? Usage(
-            promptTokens: TokenBudgetEstimate.promptEstimate(request), completionTokens: (deliveredCharacters + 3) / 4
+            promptTokens: estimatedPromptTokens, completionTokens: (deliveredCharacters + 3) / 4
         )
-        let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: request.model)
+        let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: model)
         await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
             if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
             finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
@@ -139,14 +154,14 @@ final class ChatMeter: Sendable {
         guard settled.claim() else { return }
         let key: KeyIdentity? = if case .virtualKey(let key) = identity { key } else { nil }
         let record = UsageRecord(
-            requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: request.model,
+            requestID: requestID, time: time, tenant: key?.tenant.name, keyID: key?.key.id, publicModel: model,
             provider: route?.provider, upstreamModel: route?.upstreamModel, promptTokens: usage?.promptTokens ?? 0,
             completionTokens: usage?.completionTokens ?? 0, cachedTokens: usage?.cachedTokens ?? 0, cost: cost, estimated: estimated,
             latencyMilliseconds: Self.milliseconds(ContinuousClock.now - start), timeToFirstByteMilliseconds: timeToFirstByte.map(Self.milliseconds),
             status: status, errorType: errorType, streamed: streamed, clientDisconnected: clientDisconnected, attempts: route?.attempts ?? 0
         )
         accounting.sink.record(record)
-        accounting.observer.requestFinished(record, request: request, completionBody: body)
+        accounting.observer.requestFinished(record, request: loggedRequest, completionBody: body)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

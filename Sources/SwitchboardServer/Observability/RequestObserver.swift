@@ -9,16 +9,20 @@ import Tracing
 /// Told about each chat request as it is settled, and about refusals at admission: the one place where
 /// the completion log line and the per-request metrics come from.
 protocol RequestObserver: Sendable {
-    /// The request's one usage record has been written. `request` and the non-streamed `completionBody` are
-    /// for prompt logging.
-    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?)
+    /// Whether ``requestFinished(_:request:completionBody:)`` wants the typed request (for prompt logging). A
+    /// meter lives as long as its stream; without this it keeps only the request's model and a token estimate.
+    var logsPrompts: Bool { get }
+    /// The request's one usage record has been written. `request` (when ``logsPrompts``) and the non-streamed
+    /// `completionBody` are for prompt logging.
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest?, completionBody: ByteBuffer?)
     /// Admission refused the request (rate limit, budget, model).
     func admissionRefused(_ refusal: AdmissionRefusal)
 }
 
 /// Ignores everything.
 struct NoRequestObserver: RequestObserver {
-    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?) {}
+    var logsPrompts: Bool { false }
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest?, completionBody: ByteBuffer?) {}
     func admissionRefused(_ refusal: AdmissionRefusal) {}
 }
 
@@ -33,7 +37,9 @@ struct GatewayRequestObserver: RequestObserver {
     let metrics: GatewayMetrics
     let logPrompts: Bool
 
-    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest, completionBody: ByteBuffer?) {
+    var logsPrompts: Bool { logPrompts }
+
+    func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest?, completionBody: ByteBuffer?) {
         metrics.requestFinished(record)
         let level: Logger.Level = record.status >= 500 ? .error : .info
         // The metadata is built only for a line that will be written.
@@ -63,7 +69,7 @@ struct GatewayRequestObserver: RequestObserver {
         // Settled inside the request's trace (the `usage.record` or `admission` span), so the ids agree.
         fields["trace_id"] = ServiceContext.current?.otelTraceID.map { .string($0) }
         if logPrompts {
-            fields["prompt"] = .string(PIIRedaction.redact(Self.promptText(request)))
+            fields["prompt"] = request.map { .string(PIIRedaction.redact(Self.promptText($0))) }
             fields["completion"] = completionBody.flatMap(Self.completionText).map { .string(PIIRedaction.redact($0)) }
         }
         logger.log(level: level, "request completed", metadata: fields)

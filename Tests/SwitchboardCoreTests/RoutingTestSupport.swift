@@ -110,16 +110,8 @@ final class ScriptedProvider: LLMProvider {
             throw CancellationError()
         }
         let provider = name
-        return CompletionStream { continuation in
-            for index in 0..<(chunks < 0 ? 3 : chunks) {
-                continuation.yield(StreamPart(payload: ByteBuffer(string: #"{"chunk":\#(index)}"#)))
-            }
-            if chunks >= 0 {
-                continuation.finish(throwing: UpstreamError(.interrupted, provider: provider))
-            } else {
-                continuation.finish()
-            }
-        }
+        let parts = (0..<(chunks < 0 ? 3 : chunks)).map { index in StreamPart(payload: ByteBuffer(string: #"{"chunk":\#(index)}"#)) }
+        return CompletionStream(parts: parts, endingWith: chunks >= 0 ? UpstreamError(.interrupted, provider: provider) : nil)
     }
 }
 

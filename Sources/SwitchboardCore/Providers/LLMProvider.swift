@@ -64,9 +64,6 @@ public struct StreamPart: Sendable {
     }
 }
 
-/// A streamed completion: OpenAI chunks in order. Iterating it drives the upstream read; cancelling the
-/// iterating task cancels the upstream request. It throws ``UpstreamError`` when the upstream fails mid-way.
-public typealias CompletionStream = AsyncThrowingStream<StreamPart, any Error>
 
 /// An upstream model provider. Each conforming type speaks one wire format and translates it to and from
 /// the OpenAI format the gateway serves.

@@ -41,10 +41,7 @@ public struct MockProvider: LLMProvider {
         var parts = try chunks.map { StreamPart(payload: ByteBuffer(bytes: try JSONEncoder().encode($0))) }
         let usageChunk = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: answer.usage)
         parts.append(StreamPart(payload: ByteBuffer(bytes: try JSONEncoder().encode(usageChunk)), usage: answer.usage, isUsageOnly: true))
-        return CompletionStream { continuation in
-            for part in parts { continuation.yield(part) }
-            continuation.finish()
-        }
+        return CompletionStream(parts: parts)
     }
 
     private struct Answer {

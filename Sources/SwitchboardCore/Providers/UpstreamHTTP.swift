@@ -178,17 +178,24 @@ private final class SSEBodyReader: @unchecked Sendable {
             } catch {
                 throw http.classify(error, beforeHeaders: false)
             }
-            guard let chunk else {
-                if let last = parser.finish(), try accept(last) { continue }
-                throw UpstreamError(.interrupted, provider: http.provider, message: "the stream ended before its end marker")
-            }
-            for event in parser.feed(chunk) where !finished {
-                _ = try accept(event)
-            }
+            try consume(chunk)
         }
         var part = ready.removeFirst()
         part.isFollowedAtOnce = !ready.isEmpty || finished
         return part
+    }
+
+    /// Parses one body chunk (nil at the body's end) into ready parts. Synchronous and out of line, so that the
+    /// parser's temporaries stay off the async frame a held stream keeps.
+    @inline(never)
+    private func consume(_ chunk: ByteBuffer?) throws {
+        guard let chunk else {
+            if let last = parser.finish(), try accept(last) { return }
+            throw UpstreamError(.interrupted, provider: http.provider, message: "the stream ended before its end marker")
+        }
+        for event in parser.feed(chunk) where !finished {
+            _ = try accept(event)
+        }
     }
 
     /// Adds the parts of `event`; returns true when the event ended the stream.

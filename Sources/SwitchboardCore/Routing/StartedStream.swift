@@ -50,15 +50,24 @@ final class StartedStream: @unchecked Sendable {
             }
             if span != nil, let usage = part.usage { self.usage = usage }
             return part
-        } catch let error as UpstreamError {
-            finish(error.isRetryable ? .failure : .success, error: error)
-            throw error
         } catch {
-            finish(.abandoned, error: error)
+            finish(failing: error)
             throw error
         }
     }
 
+    /// Ends the attempt for a stream that failed: an upstream failure counts by its kind, anything else
+    /// (the client hanging up) is abandoned.
+    @inline(never)
+    private func finish(failing error: any Error) {
+        if let error = error as? UpstreamError {
+            finish(error.isRetryable ? .failure : .success, error: error)
+        } else {
+            finish(.abandoned, error: error)
+        }
+    }
+
+    @inline(never)
     private func finish(_ outcome: DeploymentRegistry.Outcome, error: (any Error)? = nil) {
         if let span {
             self.span = nil

@@ -213,12 +213,19 @@ struct StreamRelay: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            let gatewayError = ErrorAnswers.map(error)
-            tally.failed(gatewayError)
-            logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
-            Self.append(gatewayError.jsonBody, to: &pending)
-            try await writer.write(pending)
+            try await writer.write(failure(error, after: pending, tally: tally))
         }
+    }
+
+    /// What is written when the upstream fails after the first byte: what was pending, then the error event.
+    @inline(never)
+    private func failure(_ error: any Error, after pending: ByteBuffer, tally: StreamTally) -> ByteBuffer {
+        let gatewayError = ErrorAnswers.map(error)
+        tally.failed(gatewayError)
+        logger.warning("stream failed after the first byte", metadata: ["code": "\(gatewayError.code ?? "")"])
+        var buffer = pending
+        Self.append(gatewayError.jsonBody, to: &buffer)
+        return buffer
     }
 
     /// Appends `data: <payload>` and the blank line that ends the event.

@@ -208,23 +208,32 @@ struct StreamRelay: Sendable {
     /// chunk is never held back waiting for the next. A failure after the first byte ends the stream with an
     /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
     func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally) async throws {
-        var writer = transfer.writer
         var pending = ByteBuffer()
         do {
             for try await part in stream {
                 tally.saw(part)
                 if !(part.isUsageOnly && !wantsUsage) { Self.append(part.payload, to: &pending) }
                 if !part.isFollowedAtOnce, pending.readableBytes > 0 {
-                    try await writer.write(pending)
+                    try await Self.write(pending, to: transfer)
                     pending = ByteBuffer()
                 }
             }
             pending.writeImmutableBuffer(Self.done)
-            try await writer.write(pending)
+            try await Self.write(pending, to: transfer)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            try await writer.write(failure(error, after: pending, tally: tally))
+            try await Self.write(failure(error, after: pending, tally: tally), to: transfer)
+        }
+    }
+
+    /// Writes to the client. A write that fails means the client is gone (it closed or reset the connection
+    /// before its hang-up was noticed), which ends the relay as a hang-up does, never as an upstream failure.
+    private static func write(_ buffer: ByteBuffer, to transfer: UnsafeWriterTransfer) async throws {
+        do {
+            try await transfer.writer.write(buffer)
+        } catch {
+            throw CancellationError()
         }
     }
 

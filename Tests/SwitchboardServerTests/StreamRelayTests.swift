@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchboardCore
+@testable import SwitchboardServer
+import Testing
+
+/// The relay on its own: what reaches the client, and how each way of ending is told apart.
+@Suite struct StreamRelayTests {
+    static let relay = StreamRelay(wantsUsage: false, logger: Logger(label: "test"))
+
+    static func stream(_ payloads: [String], endingWith error: (any Error)? = nil) -> CompletionStream {
+        CompletionStream(parts: payloads.map { StreamPart(payload: ByteBuffer(string: $0)) }, endingWith: error)
+    }
+
+    @Test func relaysEveryChunkThenDone() async throws {
+        let writer = RecordingWriter()
+        try await Self.relay.forward(Self.stream(["{\"a\":1}", "{\"b\":2}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally())
+        #expect(writer.written.joined() == "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n")
+    }
+
+    @Test func anUpstreamFailureEndsWithAnErrorEventAndNoDone() async throws {
+        let writer = RecordingWriter()
+        let failing = Self.stream(["{\"a\":1}"], endingWith: UpstreamError(.interrupted, provider: "p"))
+        try await Self.relay.forward(failing, to: UnsafeWriterTransfer(writer), tally: StreamTally())
+        let text = writer.written.joined()
+        #expect(text.hasPrefix("data: {\"a\":1}\n\ndata: {\"error\":"))
+        #expect(!text.contains("[DONE]"))
+    }
+
+    @Test func aFailedWriteIsTheClientGoneNotAnUpstreamFailure() async throws {
+        let writer = RecordingWriter(failing: true)
+        await #expect(throws: CancellationError.self) {
+            try await Self.relay.forward(Self.stream(["{\"a\":1}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally())
+        }
+        #expect(writer.attempts == 1)
+    }
+}
+
+/// Records what the relay writes, or fails every write as a connection the client closed would.
+private final class RecordingWriter: ResponseBodyWriter, @unchecked Sendable {
+    let failing: Bool
+    private(set) var written: [String] = []
+    private(set) var attempts = 0
+
+    init(failing: Bool = false) { self.failing = failing }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        attempts += 1
+        if failing { throw ChannelError.ioOnClosedChannel }
+        written.append(String(buffer: buffer))
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -177,7 +177,10 @@ def render(result, notes):
             "Raw wrk output, logs, perf data and the generated nginx and gateway configurations are left in `bench/out/`. "
             "The gateway runs with JSON logs at `info` (one completion line per request) and default settings otherwise; "
             "everything listens on 127.0.0.1. For quick A/B runs while changing the hot path, `python3 bench/quick.py` "
-            "measures the same targets at a few points in about a minute.",
+            "measures the same targets at a few points in about a minute, `python3 bench/ab.py OLD NEW` alternates two "
+            "builds in one run, and `python3 bench/profile.py` gives CPU per request and a perf profile. For the memory "
+            "of open streams, `python3 bench/streams.py` runs the open-streams step alone and `python3 bench/heap.py` "
+            "shows what the heap holds per open stream (heaptrack, the gateway ended while 1,000 streams are open).",
             ""]
     return "\n".join(out)
 

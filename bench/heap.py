@@ -47,7 +47,7 @@ finally:
     p.stop_all()
 
 report = subprocess.run(["heaptrack_print", "-f", str(profile) + ".zst", "--print-peaks", "0", "--print-allocators", "0",
-                         "--print-temporary", "0", "--print-leaks", "1", "--peak-limit", "400", "--print-histogram", "0",
+                         "--print-temporary", "0", "--print-leaks", "1", "--peak-limit", "400",
                          "--merge-backtraces", "0"], capture_output=True, text=True).stdout
 total = re.search(r"total memory leaked: (\S+)", report).group(1)
 print(f"{held['established']} streams open (failed {held['failed']}); heap in use when the gateway ended: {total}")

@@ -51,12 +51,8 @@ struct ChatCompletionsController {
     /// A non-streamed answer: the upstream's body, checked against the answer policy.
     @inline(never)
     private func answer(_ call: AdmittedChat, identity: CallerIdentity?) async throws -> Response {
-        let executed: ExecutedCompletion
-        do {
-            executed = try await call.hangUp.cancelling { try await executor.complete(call.chat, requestID: call.requestID, context: call.routing) }
-        } catch {
-            await call.meter.fail(error, streamed: false)
-            throw error
+        let executed = try await call.upstream(streamed: false) {
+            try await executor.complete(call.chat, requestID: call.requestID, context: call.routing)
         }
         await call.meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
         return try Self.answerResponse(executed, call: call, policy: policy, identity: identity)
@@ -75,12 +71,8 @@ struct ChatCompletionsController {
     /// A streamed answer, once the upstream's first event came: Server-Sent Events relayed as they arrive.
     @inline(never)
     private func stream(_ call: AdmittedChat, logger: Logger) async throws -> Response {
-        let executed: ExecutedStream
-        do {
-            executed = try await call.hangUp.cancelling { try await executor.stream(call.chat, requestID: call.requestID, context: call.routing) }
-        } catch {
-            await call.meter.fail(error, streamed: true)
-            throw error
+        let executed = try await call.upstream(streamed: true) {
+            try await executor.stream(call.chat, requestID: call.requestID, context: call.routing)
         }
         return Self.streamResponse(executed, call: call, logger: logger)
     }
@@ -194,6 +186,16 @@ final class AdmittedChat: Sendable {
         self.requestID = requestID
         self.meter = meter
         self.hangUp = hangUp
+    }
+
+    /// Runs the upstream call, cancelled if the client hangs up; a failure is settled on the meter, then thrown.
+    func upstream<T>(streamed: Bool, _ call: () async throws -> T) async throws -> T {
+        do {
+            return try await hangUp.cancelling(call)
+        } catch {
+            await meter.fail(error, streamed: streamed)
+            throw error
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A streamed completion: OpenAI chunks in order. Iterating it drives the upstream read; cancelling the
 /// iterating task cancels the upstream request. It throws ``UpstreamError`` when the upstream fails mid-way.
@@ -18,12 +18,18 @@ public struct CompletionStream: AsyncSequence, Sendable {
 
     /// A stream of parts already at hand, ending after them with `error` or cleanly.
     public init(parts: [StreamPart], endingWith error: (any Error)? = nil) {
-        let remaining = NIOLockedValueBox(parts[...])
+        let remaining = Remaining(parts)
         self.init(unfolding: {
-            if let part = remaining.withLockedValue({ $0.popFirst() }) { return part }
+            if let part = remaining.parts.withLock({ $0.popFirst() }) { return part }
             if let error { throw error }
             return nil
         })
+    }
+
+    /// The parts not read yet, of a stream made from parts at hand.
+    private final class Remaining: Sendable {
+        let parts: Mutex<ArraySlice<StreamPart>>
+        init(_ parts: [StreamPart]) { self.parts = Mutex(parts[...]) }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {

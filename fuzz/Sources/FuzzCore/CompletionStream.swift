@@ -1,0 +1,1 @@
+../../../Sources/SwitchboardCore/Providers/CompletionStream.swift

@@ -109,6 +109,12 @@ public enum TokenBudgetEstimate {
 
     /// A best guess of the prompt tokens (about four bytes per token), for rate limits and estimated records.
     public static func promptEstimate(_ request: ChatCompletionRequest) -> Int {
-        max(1, promptUpperBound(request) / 4)
+        promptEstimate(upperBound: promptUpperBound(request))
+    }
+
+    /// The best guess from an upper bound already measured (``promptUpperBound(_:)`` walks every message and
+    /// encodes every tool schema, so a request measures it once).
+    public static func promptEstimate(upperBound: Int) -> Int {
+        max(1, upperBound / 4)
     }
 }

@@ -63,12 +63,15 @@ public struct Admission: Sendable {
         self.defaultOutputCap = defaultOutputCap
     }
 
-    /// Checks and takes, all or nothing. `upstreamModel` prices the worst case.
-    public func admit(_ request: ChatCompletionRequest, identity: KeyIdentity, upstreamModel: String) async throws(AdmissionRefusal) -> AdmissionTicket {
+    /// Checks and takes, all or nothing. `upstreamModel` prices the worst case; `promptUpperBound` is the
+    /// request's ``TokenBudgetEstimate/promptUpperBound(_:)``, measured once by the caller.
+    public func admit(
+        _ request: ChatCompletionRequest, identity: KeyIdentity, upstreamModel: String, promptUpperBound: Int
+    ) async throws(AdmissionRefusal) -> AdmissionTicket {
         guard identity.mayUse(request.model) else { throw .modelNotAllowed(request.model) }
         let price = prices.price(for: upstreamModel) ?? prices.price(for: request.model)
         let outputCap = request.outputTokenCap ?? price?.maxOutputTokens ?? defaultOutputCap
-        let estimatedTokens = TokenBudgetEstimate.promptEstimate(request) + outputCap
+        let estimatedTokens = TokenBudgetEstimate.promptEstimate(upperBound: promptUpperBound) + outputCap
         let takes = limitTakes(identity, tokens: estimatedTokens)
         let decision = await limiter.acquire(takes)
         guard decision.allowed, decision.refused == nil else {
@@ -82,7 +85,7 @@ public struct Admission: Sendable {
                 await refund(takes)
                 throw .unpricedModel(request.model)
             }
-            let worstCase = price?.worstCase(promptTokens: TokenBudgetEstimate.promptUpperBound(request), outputTokens: outputCap) ?? .zero
+            let worstCase = price?.worstCase(promptTokens: promptUpperBound, outputTokens: outputCap) ?? .zero
             switch await self.budgets.reserve(worstCase, against: budgets) {
             case .success(let held): reservation = held
             case .failure(let refusal):

@@ -28,22 +28,30 @@ struct ChatAccounting: Sendable {
     /// may answer, to price the worst case.
     func begin(_ request: ChatRequest, identity: CallerIdentity?, requestID: String, upstreamModels: () throws -> [String]) async throws -> ChatMeter {
         let start = ContinuousClock.now
-        let meter = ChatMeter(request: request.typed, requestID: requestID, identity: identity, start: start, time: clock.now(), accounting: self)
-        guard case .virtualKey(let key) = identity else { return meter }
+        let time = clock.now()
+        let traceContext = ServiceContext.current
+        let promptUpperBound = TokenBudgetEstimate.promptUpperBound(request.typed)
+        func meter(_ ticket: AdmissionTicket?) -> ChatMeter {
+            ChatMeter(
+                request: request.typed, estimatedPromptTokens: TokenBudgetEstimate.promptEstimate(upperBound: promptUpperBound),
+                requestID: requestID, identity: identity, start: start, time: time, accounting: self, ticket: ticket, traceContext: traceContext
+            )
+        }
+        guard case .virtualKey(let key) = identity else { return meter(nil) }
         let candidates = try upstreamModels()
         let ticket = try await tracer.withSpan("admission") { span in
             do throws(AdmissionRefusal) {
                 let priciest = candidates.max { (priceOf($0)?.output ?? 0) < (priceOf($1)?.output ?? 0) } ?? request.typed.model
-                return try await admission.admit(request.typed, identity: key, upstreamModel: priciest)
+                return try await admission.admit(request.typed, identity: key, upstreamModel: priciest, promptUpperBound: promptUpperBound)
             } catch {
                 observer.admissionRefused(error)
                 let gatewayError = error.gatewayError
                 span?.attributes["error.type"] = gatewayError.code ?? gatewayError.type
-                meter.finish(status: gatewayError.statusCode, errorType: gatewayError.type)
+                meter(nil).finish(status: gatewayError.statusCode, errorType: gatewayError.type)
                 throw gatewayError
             }
         }
-        return meter.admitted(ticket)
+        return meter(ticket)
     }
 
     private func priceOf(_ model: String) -> ModelPrice? { admission.prices.price(for: model) }
@@ -70,22 +78,14 @@ final class ChatMeter: Sendable {
     /// The request's span, parent of the `usage.record` span (a stream settles after its handler returned).
     private let traceContext: ServiceContext?
 
-    convenience init(request: ChatCompletionRequest, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant, time: Date,
-                     accounting: ChatAccounting) {
-        self.init(
-            model: request.model, estimatedPromptTokens: TokenBudgetEstimate.promptEstimate(request),
-            loggedRequest: accounting.observer.logsPrompts ? request : nil, requestID: requestID, identity: identity, start: start,
-            time: time, accounting: accounting, ticket: nil, traceContext: ServiceContext.current
-        )
-    }
-
-    private init(
-        model: String, estimatedPromptTokens: Int, loggedRequest: ChatCompletionRequest?, requestID: String, identity: CallerIdentity?,
-        start: ContinuousClock.Instant, time: Date, accounting: ChatAccounting, ticket: AdmissionTicket?, traceContext: ServiceContext?
+    /// The meter of `request`: it keeps the typed request itself only when the observer logs prompts.
+    init(
+        request: ChatCompletionRequest, estimatedPromptTokens: Int, requestID: String, identity: CallerIdentity?, start: ContinuousClock.Instant,
+        time: Date, accounting: ChatAccounting, ticket: AdmissionTicket?, traceContext: ServiceContext?
     ) {
-        self.model = model
+        self.model = request.model
         self.estimatedPromptTokens = estimatedPromptTokens
-        self.loggedRequest = loggedRequest
+        self.loggedRequest = accounting.observer.logsPrompts ? request : nil
         self.requestID = requestID
         self.identity = identity
         self.start = start
@@ -93,14 +93,6 @@ final class ChatMeter: Sendable {
         self.accounting = accounting
         self.ticket = ticket
         self.traceContext = traceContext
-    }
-
-    /// The meter of the same request once admission has taken `ticket`.
-    func admitted(_ ticket: AdmissionTicket) -> ChatMeter {
-        ChatMeter(
-            model: model, estimatedPromptTokens: estimatedPromptTokens, loggedRequest: loggedRequest, requestID: requestID, identity: identity,
-            start: start, time: time, accounting: accounting, ticket: ticket, traceContext: traceContext
-        )
     }
 
     /// The `x-ratelimit-*` headers of the admitted request: the tightest request and token buckets.

@@ -14,8 +14,9 @@ struct EdgeMiddleware: RouterMiddleware {
         let requestID = RequestID.of(request)
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
+        let origin = request.headers[.origin]
         var response: Response
-        if let early = try securityHeaders.earlyAnswer(to: request, context: context) {
+        if let early = try securityHeaders.earlyAnswer(to: request, origin: origin, context: context) {
             response = early
         } else {
             do {
@@ -24,7 +25,7 @@ struct EdgeMiddleware: RouterMiddleware {
                 response = try ErrorAnswers.answer(error, to: request, context: context)
             }
         }
-        securityHeaders.apply(to: &response, origin: request.headers[.origin])
+        securityHeaders.apply(to: &response, origin: origin)
         response.headers[RequestID.header] = requestID
         return response
     }

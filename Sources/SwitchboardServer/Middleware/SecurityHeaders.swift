@@ -21,9 +21,10 @@ struct SecurityHeaders: Sendable {
     static let exposedHeaders = "x-request-id, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, "
         + "x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens, x-switchboard-provider, x-switchboard-model"
 
-    /// The answer given without routing: 403 for an origin not on the list, 204 for an allowed preflight.
-    func earlyAnswer(to request: Request, context: some RequestContext) throws -> Response? {
-        guard let origin = request.headers[.origin] else { return nil }
+    /// The answer given without routing: 403 for an `origin` (the request's) not on the list, 204 for an
+    /// allowed preflight.
+    func earlyAnswer(to request: Request, origin: String?, context: some RequestContext) throws -> Response? {
+        guard let origin else { return nil }
         if !allowedOrigins.contains(origin) { return try Self.forbiddenOrigin.response(from: request, context: context) }
         guard request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
         return Response(status: .noContent, headers: [

@@ -122,8 +122,9 @@ def render(result, notes):
                   + [[f"{s['established']:,} open streams ({s['failed']} failed)", s["measured"]["gateway_rss_mib"]]
                      for s in streams["steps"]]),
             "",
-            f"Open streams are held through the full path (virtual key) against mock upstreams that send a chunk per "
-            f"second; each had delivered its first chunk when RSS was read. They are spread over several mock upstreams "
+            f"Open streams are held through the full path (virtual key) against mock upstreams that send the first chunk "
+            f"at once and then one every 5 s; each had delivered its first chunk when RSS was read. The client keeps at "
+            f"most 500 streams waiting for their first chunk, so the ramp measures holding, not how a burst is shed. They are spread over several mock upstreams "
             f"of 250 streams each, so that no one mock process holds thousands. The descriptor limit "
             f"here is {streams['fd_hard_limit']:,} (hard) and the gateway needs two per stream, so at most "
             f"{streams['steps'][-1]['requested']:,} streams fit; per stream the gateway costs about "

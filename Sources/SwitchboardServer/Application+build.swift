@@ -72,7 +72,9 @@ public func buildApplication(
         responder: RequestTaskResponder(inner: router.buildResponder()),
         // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
         server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionOptions(), hangUps.handler()])),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard", backlog: configuration.listenBacklog
+        ),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: dependencies.logger

@@ -103,6 +103,7 @@ import Testing
         #expect(configuration.logLevel == "info")
         #expect(configuration.shutdownGrace == .seconds(30))
         #expect(configuration.maxBodyBytes == 4 * 1024 * 1024)
+        #expect(configuration.listenBacklog == 4096)
         #expect(configuration.timeouts == UpstreamTimeouts())
         #expect(configuration.adminKey == nil)
         #expect(configuration.providers.map(\.name) == ["mock"])
@@ -140,6 +141,7 @@ import Testing
             server:
               shutdown_grace_seconds: 5
               max_body_bytes: 2048
+              listen_backlog: 1024
             upstream:
               timeouts:
                 connect_ms: 1500
@@ -150,6 +152,7 @@ import Testing
         let configuration = try Self.load(yaml, environment: ["SWITCHBOARD_UPSTREAM_TOTAL_TIMEOUT_MS": "120000"]).get()
         #expect(configuration.shutdownGrace == .seconds(5))
         #expect(configuration.maxBodyBytes == 2048)
+        #expect(configuration.listenBacklog == 1024)
         #expect(configuration.timeouts == UpstreamTimeouts(
             connect: .milliseconds(1500), firstByte: .milliseconds(20000), idle: .milliseconds(15000),
             total: .milliseconds(120_000)

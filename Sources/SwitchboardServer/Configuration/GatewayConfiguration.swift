@@ -20,6 +20,10 @@ public struct GatewayConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(30)
     /// Largest accepted request body.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Connections the kernel queues for the gateway to accept. A burst beyond it is dropped and retried by
+    /// the client a second later, so it is sized for a fleet reconnecting at once; the kernel caps it at
+    /// `net.core.somaxconn`.
+    public var listenBacklog: Int = 4096
     /// Input limits, content policy and tool-call validation.
     public var policy = PolicySettings()
     /// Browser origins allowed to call the gateway (CORS); other origins get 403.

@@ -14,6 +14,7 @@ struct SettingsReader {
         if let port = integer(.port, in: 0...65535) { configuration.port = port }
         if let grace = integer(.shutdownGrace, in: 0...3600) { configuration.shutdownGrace = .seconds(grace) }
         if let bytes = integer(.maxBodyBytes, in: 1024...(1 << 30)) { configuration.maxBodyBytes = bytes }
+        if let backlog = integer(.listenBacklog, in: 1...65535) { configuration.listenBacklog = backlog }
         if let directory = string(.dataDirectory) { configuration.dataDirectory = directory }
         if let level = string(.logLevel) {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -51,7 +51,7 @@ struct AnthropicMockFormat: MockWireFormat {
         ])
     }
 
-    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [ByteBuffer] {
+    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [MockStreamEvent] {
         var events = [
             sse(["type": "message_start", "message": [
                 "id": .string("msg_\(id)"), "type": "message", "role": "assistant", "model": .string(model), "content": [],

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Keys: `status=N` (answer with that error status), `retry-after=S` and `retry-after-ms=MS` (with a status),
 /// `headers-delay-ms=MS` (wait before the response headers), `chunk-delay-ms=MS` (wait before each stream
-/// chunk), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `hang` (accept
+/// chunk), `first-chunk-delay-ms=MS` (wait before the first chunk instead), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `hang` (accept
 /// and never answer), `code=X` (the error `code` of an injected status), `fail-first=N` (inject the fault into the
 /// first N requests carrying the same fault, then answer normally: a burst that recovers).
 public struct MockFault: Sendable, Equatable {
@@ -15,6 +15,7 @@ public struct MockFault: Sendable, Equatable {
     public var retryAfterMilliseconds: String?
     public var headersDelayMilliseconds = 0
     public var chunkDelayMilliseconds = 0
+    public var firstChunkDelayMilliseconds: Int?
     public var dropAfterChunks: Int?
     public var hang = false
     public var code: String?
@@ -33,6 +34,7 @@ public struct MockFault: Sendable, Equatable {
             case "retry-after-ms": retryAfterMilliseconds = value
             case "headers-delay-ms": headersDelayMilliseconds = Int(value) ?? 0
             case "chunk-delay-ms": chunkDelayMilliseconds = Int(value) ?? 0
+            case "first-chunk-delay-ms": firstChunkDelayMilliseconds = Int(value)
             case "drop-after": dropAfterChunks = Int(value)
             case "hang": hang = true
             case "code": code = value
@@ -40,6 +42,11 @@ public struct MockFault: Sendable, Equatable {
             default: break
             }
         }
+    }
+
+    /// How long to wait before stream chunk number `index`.
+    func delayMilliseconds(beforeChunk index: Int) -> Int {
+        index == 0 ? firstChunkDelayMilliseconds ?? chunkDelayMilliseconds : chunkDelayMilliseconds
     }
 
     /// Splits `model@spec` into the model and the fault.

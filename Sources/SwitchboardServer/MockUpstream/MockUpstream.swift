@@ -22,7 +22,8 @@ public struct MockUpstream: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"),
+            // A benchmark opens thousands of upstream connections at once; the default queue of 256 drops them.
+            configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream", backlog: 4096),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
@@ -95,8 +96,9 @@ public struct MockUpstream: Sendable {
                     var writer = transfer.writer
                     for (index, event) in events.enumerated() {
                         if let limit = fault.dropAfterChunks, index >= limit { throw Dropped() }
-                        if fault.chunkDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.chunkDelayMilliseconds)) }
-                        try await writer.write(event)
+                        let delay = fault.delayMilliseconds(beforeChunk: index)
+                        if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                        try await writer.write(event.bytes)
                     }
                 }
             } catch {
@@ -114,7 +116,9 @@ public struct MockUpstream: Sendable {
 protocol MockWireFormat: Sendable {
     func answer(to request: JSONValue) -> MockAnswer
     func completion(_ answer: MockAnswer, id: String, model: String) -> ByteBuffer
-    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [ByteBuffer]
+    /// The stream's events, each encoded only when it is written: a long answer starts at once, and a stream
+    /// held open costs no more than its next event.
+    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [MockStreamEvent]
     /// - Parameter code: the error code to report; `context_length_exceeded` also words the message as the
     ///   real provider does.
     func errorBody(status: Int, code: String?) -> ByteBuffer
@@ -125,18 +129,36 @@ extension MockWireFormat {
         ByteBuffer(data: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8))
     }
 
-    func sse(_ value: JSONValue, event: String? = nil) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        if let event { buffer.writeString("event: \(event)\n") }
-        buffer.writeString("data: ")
-        buffer.writeImmutableBuffer(encode(value))
-        buffer.writeString("\n\n")
-        return buffer
+    func sse(_ value: JSONValue, event: String? = nil) -> MockStreamEvent {
+        .json(value, event: event)
     }
 
     /// Splits JSON argument text in two, as providers stream it in fragments.
     func halves(_ text: String) -> [String] {
         let middle = text.index(text.startIndex, offsetBy: text.count / 2)
         return [String(text[..<middle]), String(text[middle...])]
+    }
+}
+
+/// One Server-Sent Event of a mock stream, kept as its JSON value until it is written.
+enum MockStreamEvent: Sendable {
+    /// `event: NAME` (when named), then `data: JSON`.
+    case json(JSONValue, event: String?)
+    /// OpenAI's `data: [DONE]`.
+    case done
+
+    /// The event's bytes on the wire.
+    var bytes: ByteBuffer {
+        switch self {
+        case .done:
+            return ByteBuffer(string: "data: [DONE]\n\n")
+        case .json(let value, let event):
+            var buffer = ByteBuffer()
+            if let event { buffer.writeString("event: \(event)\n") }
+            buffer.writeString("data: ")
+            buffer.writeString(value.compactText)
+            buffer.writeString("\n\n")
+            return buffer
+        }
     }
 }

@@ -44,9 +44,9 @@ struct OpenAIMockFormat: MockWireFormat {
         ])
     }
 
-    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [ByteBuffer] {
+    func streamEvents(_ answer: MockAnswer, id: String, model: String, includeUsage: Bool) -> [MockStreamEvent] {
         let created = JSONValue.int(Int64(Date().timeIntervalSince1970))
-        func chunk(_ delta: JSONValue, finish: String? = nil) -> ByteBuffer {
+        func chunk(_ delta: JSONValue, finish: String? = nil) -> MockStreamEvent {
             var value: [String: JSONValue] = [
                 "id": .string("chatcmpl-\(id)"), "object": "chat.completion.chunk", "created": created, "model": .string(model),
                 "choices": [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish.map { .string($0) } ?? .null]],
@@ -71,7 +71,7 @@ struct OpenAIMockFormat: MockWireFormat {
                 "choices": [], "usage": usage(answer),
             ]))
         }
-        events.append(ByteBuffer(string: "data: [DONE]\n\n"))
+        events.append(.done)
         return events
     }
 

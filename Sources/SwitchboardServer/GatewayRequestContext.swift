@@ -10,6 +10,12 @@ public enum CallerIdentity: Sendable, Equatable {
     /// A tenant's application, authenticated by a virtual key. Boxed: the context is copied at every
     /// middleware, and a key with its tenant is about 290 bytes.
     indirect case virtualKey(KeyIdentity)
+
+    /// The key and its tenant, for a virtual-key caller.
+    var virtualKey: KeyIdentity? {
+        if case .virtualKey(let key) = self { return key }
+        return nil
+    }
 }
 
 /// Per-request state: the request id and the authenticated caller.

@@ -2,12 +2,11 @@ import Foundation
 
 /// What admission took for a request: rate-limit tokens and a budget reservation, to be settled after.
 public struct AdmissionTicket: Sendable {
-    public var identity: KeyIdentity
     /// Tokens taken from the TPM buckets before the call.
     public var estimatedTokens: Int
     public var reservation: BudgetReservation?
-    /// Bucket states for the `x-ratelimit-*` headers.
-    public var limits: [LimitKey: BucketState]
+    /// The tightest buckets, for the `x-ratelimit-*` headers.
+    public var rateLimits: RateLimitSnapshot
 }
 
 /// Why a request was refused at admission.
@@ -93,17 +92,19 @@ public struct Admission: Sendable {
                 throw .budgetExceeded(refusal)
             }
         }
-        return AdmissionTicket(identity: identity, estimatedTokens: estimatedTokens, reservation: reservation, limits: decision.states)
+        return AdmissionTicket(estimatedTokens: estimatedTokens, reservation: reservation, rateLimits: RateLimitSnapshot(decision.states))
     }
 
     /// Settles a ticket: the budget to `cost` (or released when `nil`), the TPM buckets to the real tokens.
-    public func settle(_ ticket: AdmissionTicket, cost: USD?, tokens: Int) async {
+    /// `identity` is the one the ticket was admitted for: the ticket doesn't keep a copy of it, since a stream
+    /// holds its ticket for its whole life and its caller already holds the identity.
+    public func settle(_ ticket: AdmissionTicket, of identity: KeyIdentity, cost: USD?, tokens: Int) async {
         if let reservation = ticket.reservation {
             if let cost { await budgets.settle(reservation, actual: cost) } else { await budgets.release(reservation) }
         }
         let delta = tokens - ticket.estimatedTokens
         guard delta != 0 else { return }
-        for take in limitTakes(ticket.identity, tokens: 0) where take.key.unit == .tokens {
+        for take in limitTakes(identity, tokens: 0) where take.key.unit == .tokens {
             await limiter.adjust(take.key, perMinute: take.perMinute, by: delta)
         }
     }

@@ -47,6 +47,31 @@ public struct BucketState: Sendable, Equatable {
     public var resetSeconds: Double
 }
 
+/// The tightest request bucket and the tightest token bucket of a decision (the fewest remaining), for the
+/// `x-ratelimit-*` headers. Two values rather than the decision's dictionary: a stream keeps it for its life.
+public struct RateLimitSnapshot: Sendable, Equatable {
+    public var requests: BucketState?
+    public var tokens: BucketState?
+
+    public init(_ states: [LimitKey: BucketState]) {
+        for (key, state) in states {
+            switch key.unit {
+            case .requests where state.remaining < (requests?.remaining ?? .max): requests = state
+            case .tokens where state.remaining < (tokens?.remaining ?? .max): tokens = state
+            default: break
+            }
+        }
+    }
+
+    /// The tightest bucket of `unit`, if any limit of that unit applied.
+    public subscript(unit: LimitKey.Unit) -> BucketState? {
+        switch unit {
+        case .requests: requests
+        case .tokens: tokens
+        }
+    }
+}
+
 /// The answer of ``RateLimiter/acquire(_:)``.
 public struct LimitDecision: Sendable {
     /// Whether every take was granted (all or nothing).
@@ -119,7 +144,7 @@ public final class MemoryRateLimiter: RateLimiter {
     }
 
     private static func states(_ takes: [LimitTake], _ buckets: [LimitKey: Bucket], deducting: Bool) -> [LimitKey: BucketState] {
-        var states: [LimitKey: BucketState] = [:]
+        var states = [LimitKey: BucketState](minimumCapacity: takes.count)
         for take in takes {
             guard let bucket = buckets[take.key] else { continue }
             let level = bucket.level

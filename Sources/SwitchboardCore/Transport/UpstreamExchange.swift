@@ -33,7 +33,8 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     let target: UpstreamTarget
-    let head: HTTPRequestHead
+    /// The request head; its headers (the provider key among them) are let go of once the answer began.
+    private(set) var head: HTTPRequestHead
     /// The request body; let go of once the answer began (a stream may hold its exchange for minutes).
     private(set) var body: ByteBuffer
     let mode: Mode
@@ -86,10 +87,14 @@ final class UpstreamExchange: @unchecked Sendable {
         guard !isFinished else { return }
         receivedResponse = true
         body = ByteBuffer()
+        self.head.headers = HTTPHeaders()
         lastRead = .now()
-        responseHead = head
         closesConnection = !head.isKeepAlive
-        guard case .stream = mode, (200..<300).contains(head.status.code) else { return }
+        guard case .stream = mode, (200..<300).contains(head.status.code) else {
+            // Kept for the gathered answer; a stream's caller needs the head only until it begins.
+            responseHead = head
+            return
+        }
         firstByteTimer?.cancel()
         let made = UpstreamBodyStream.makeSequence(
             backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,

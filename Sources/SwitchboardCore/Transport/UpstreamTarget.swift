@@ -6,7 +6,7 @@ struct UpstreamOrigin: Hashable, Sendable {
 
     /// The `Host` header value: the host, with the port when it is not the scheme's default.
     var hostHeader: String {
-        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        let host = self.host.utf8.contains(UInt8(ascii: ":")) ? "[\(self.host)]" : self.host
         return port == (usesTLS ? 443 : 80) ? host : "\(host):\(port)"
     }
 }
@@ -34,7 +34,10 @@ struct UpstreamTarget: Sendable {
         let rest = url[url.utf8.index(colon, offsetBy: 3)...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
-        guard !authority.isEmpty, !authority.contains("@"), !rest.contains("#") else { throw UpstreamTransportError.invalidURL }
+        // `contains` with a string argument is Foundation's `range(of:)`, through NSString: bytes instead.
+        guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")), !rest.utf8.contains(UInt8(ascii: "#")) else {
+            throw UpstreamTransportError.invalidURL
+        }
         var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {

@@ -61,7 +61,7 @@ struct ChatCompletionsController {
     @inline(never)
     private static func answerResponse(_ executed: ExecutedCompletion, call: AdmittedChat, policy: RequestPolicy, identity: CallerIdentity?) throws -> Response {
         var headers = routeHeaders(executed.route)
-        headers.append(contentsOf: call.meter.rateLimitHeaders)
+        call.meter.appendRateLimitHeaders(to: &headers)
         let answer = try policy.checkAnswer(executed.completion, identity: identity)
         headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: call.chat))
         headers[.contentType] = "application/json"
@@ -80,10 +80,10 @@ struct ChatCompletionsController {
     @inline(never)
     private static func streamResponse(_ executed: ExecutedStream, call: AdmittedChat, logger: Logger) -> Response {
         var headers = routeHeaders(executed.route)
-        headers.append(contentsOf: call.meter.rateLimitHeaders)
+        call.meter.appendRateLimitHeaders(to: &headers)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        headers[.init("X-Accel-Buffering")!] = "no"
+        headers[RouteHeader.accelBuffering] = "no"
         let relay = StreamRelay(wantsUsage: call.chat.typed.wantsStreamUsage, logger: logger)
         let stream = executed.stream
         let route = executed.route
@@ -118,13 +118,15 @@ struct ChatCompletionsController {
         return headers
     }
 
-    /// The names of the route headers.
+    /// The names of the headers a chat response adds, made once.
     enum RouteHeader {
         static let provider = HTTPField.Name("x-switchboard-provider")!
         static let model = HTTPField.Name("x-switchboard-model")!
         static let attempts = HTTPField.Name("x-switchboard-attempts")!
         static let fallback = HTTPField.Name("x-switchboard-fallback")!
         static let deployment = HTTPField.Name("x-switchboard-deployment")!
+        /// Tells a reverse proxy in front (nginx) not to buffer the stream.
+        static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
     }
 
     /// Collects the body, or throws 408 when the client takes longer than `timeout` to send it. The deadline

@@ -95,17 +95,16 @@ final class ChatMeter: Sendable {
         self.traceContext = traceContext
     }
 
-    /// The `x-ratelimit-*` headers of the admitted request: the tightest request and token buckets.
-    var rateLimitHeaders: HTTPFields {
-        var headers = HTTPFields()
-        guard let limits = ticket?.limits else { return headers }
-        for unit in [LimitKey.Unit.requests, .tokens] {
-            guard let tightest = limits.filter({ $0.key.unit == unit }).map(\.value).min(by: { $0.remaining < $1.remaining }) else { continue }
-            headers[HTTPField.Name("x-ratelimit-limit-\(unit.rawValue)")!] = String(tightest.limit)
-            headers[HTTPField.Name("x-ratelimit-remaining-\(unit.rawValue)")!] = String(tightest.remaining)
-            headers[HTTPField.Name("x-ratelimit-reset-\(unit.rawValue)")!] = Self.duration(tightest.resetSeconds)
+    /// Appends the `x-ratelimit-*` headers of the admitted request: the tightest request and token buckets.
+    /// The names are shared constants: a stream holds its response headers for its whole life.
+    func appendRateLimitHeaders(to headers: inout HTTPFields) {
+        guard let limits = ticket?.rateLimits else { return }
+        for names in RateLimitHeaderNames.all {
+            guard let tightest = limits[names.unit] else { continue }
+            headers.append(HTTPField(name: names.limit, value: String(tightest.limit)))
+            headers.append(HTTPField(name: names.remaining, value: String(tightest.remaining)))
+            headers.append(HTTPField(name: names.reset, value: Self.duration(tightest.resetSeconds)))
         }
-        return headers
     }
 
     /// Settles a successful answer. Without reported usage, tokens are estimated and the record says so.
@@ -117,7 +116,7 @@ final class ChatMeter: Sendable {
         )
         let cost = accounting.admission.cost(of: usage, model: route.upstreamModel, publicModel: model)
         await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
-            if let ticket { await accounting.admission.settle(ticket, cost: cost ?? .zero, tokens: usage.totalTokens) }
+            if let ticket, let key = identity?.virtualKey { await accounting.admission.settle(ticket, of: key, cost: cost ?? .zero, tokens: usage.totalTokens) }
             finish(status: status, errorType: errorType, route: route, usage: usage, cost: cost ?? .zero, estimated: estimated, streamed: streamed,
                    timeToFirstByte: timeToFirstByte, clientDisconnected: clientDisconnected, body: body)
             span?.updateAttributes { attributes in
@@ -133,7 +132,7 @@ final class ChatMeter: Sendable {
     func fail(_ error: any Error, route: UpstreamRoute? = nil, streamed: Bool) async {
         let gatewayError = ErrorAnswers.map(error)
         await accounting.tracer.withSpan("usage.record", parent: traceContext) { span in
-            if let ticket { await accounting.admission.settle(ticket, cost: nil, tokens: 0) }
+            if let ticket, let key = identity?.virtualKey { await accounting.admission.settle(ticket, of: key, cost: nil, tokens: 0) }
             finish(status: gatewayError.statusCode, errorType: gatewayError.type, route: route, streamed: streamed,
                    clientDisconnected: error is CancellationError)
             span?.attributes["error.type"] = gatewayError.code ?? gatewayError.type
@@ -177,5 +176,23 @@ final class SettledFlag: Sendable {
 extension Error {
     fileprivate var gatewayError: GatewayError {
         (self as? AdmissionRefusal)?.gatewayError ?? ErrorAnswers.map(self)
+    }
+}
+
+/// The `x-ratelimit-*` header names of one bucket unit, made once.
+struct RateLimitHeaderNames: Sendable {
+    let unit: LimitKey.Unit
+    let limit: HTTPField.Name
+    let remaining: HTTPField.Name
+    let reset: HTTPField.Name
+
+    /// Requests first, then tokens: the order of the headers in a response.
+    static let all = [Self(.requests), Self(.tokens)]
+
+    private init(_ unit: LimitKey.Unit) {
+        self.unit = unit
+        limit = HTTPField.Name("x-ratelimit-limit-\(unit.rawValue)")!
+        remaining = HTTPField.Name("x-ratelimit-remaining-\(unit.rawValue)")!
+        reset = HTTPField.Name("x-ratelimit-reset-\(unit.rawValue)")!
     }
 }

@@ -134,6 +134,7 @@ struct MockUpstreamCommand: AsyncParsableCommand {
               status=N          answer with that HTTP status (with retry-after=S or retry-after-ms=MS)
               headers-delay-ms  wait before the response headers
               chunk-delay-ms    wait before each stream chunk
+              first-chunk-delay-ms  wait before the first chunk instead (0: at once)
               drop-after=N      send N stream chunks, then cut the connection
               hang              accept the request and never answer
             """

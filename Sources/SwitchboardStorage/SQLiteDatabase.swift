@@ -41,6 +41,7 @@ public struct SQLiteDatabase: Sendable {
             }
         }
         migrator.registerMigration("v2-governance", migrate: GovernanceSchema.create)
+        migrator.registerMigration("v3-spend-covering-indexes", migrate: GovernanceSchema.coverSpend)
         return migrator
     }
 }

@@ -64,9 +64,13 @@ public struct SQLiteUsageRepository: UsageRepository {
         }
         let since = max(start.timeIntervalSince1970, -1e12)
         return try await pool.read { db in
-            USD(nanos: try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(cost_nanos), 0) FROM usage_record WHERE \(column) = ? AND time >= ?",
-                                          arguments: [value, since]) ?? 0)
+            USD(nanos: try Int64.fetchOne(db, sql: Self.spendQuery(column), arguments: [value, since]) ?? 0)
         }
+    }
+
+    /// The sum of cost for one key or tenant since a time; `column` is `key_id` or `tenant`.
+    static func spendQuery(_ column: String) -> String {
+        "SELECT COALESCE(SUM(cost_nanos), 0) FROM usage_record WHERE \(column) = ? AND time >= ?"
     }
 
     public func deleteRecords(olderThan cutoff: Date) async throws -> Int {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SwitchboardCore
 @testable import SwitchboardStorage
 import Testing
@@ -100,6 +101,20 @@ import Testing
             #expect(try await repository.spend(of: .key("k1"), since: Date(timeIntervalSince1970: day + 1)) == .zero)
             #expect(try await repository.deleteRecords(olderThan: Date(timeIntervalSince1970: day + 86_400)) == 2)
             #expect(try await repository.count() == 2)
+        }
+    }
+}
+
+@Suite struct SQLiteSpendIndexTests {
+    /// Start-up sums every budget's spend: the sum must read a covering index, not every record's row.
+    @Test(arguments: ["key_id", "tenant"])
+    func spendReadsACoveringIndex(column: String) async throws {
+        try await SQLiteGovernanceStoreTests.withDatabase { database in
+            let plan = try await database.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteUsageRepository.spendQuery(column), arguments: ["x", 0])
+                    .map { $0["detail"] as String }
+            }
+            #expect(plan.joined().contains("COVERING INDEX usage_record_\(column == "key_id" ? "key" : "tenant")_time_cost"), "\(plan)")
         }
     }
 }

@@ -110,9 +110,10 @@ enum Micro {
         }
         let admission = Admission(limiter: MemoryRateLimiter(), budgets: MemoryBudgetLedger(), prices: prices)
         let typedRequest = try ChatRequest.decode(smallBody).typed
-        try await measure("admission_admit_settle", what: "Admission.admit + settle (4 buckets, 2 budgets, price lookup)") {
-            let ticket = try await admission.admit(typedRequest, identity: identity, upstreamModel: "gpt-4o-mini")
-            await admission.settle(ticket, cost: admission.cost(of: usage, model: "gpt-4o-mini", publicModel: "openai/gpt-4o-mini"), tokens: 37)
+        try await measure("admission_admit_settle", what: "prompt bound + Admission.admit + settle (4 buckets, 2 budgets, price lookup)") {
+            let bound = TokenBudgetEstimate.promptUpperBound(typedRequest)
+            let ticket = try await admission.admit(typedRequest, identity: identity, upstreamModel: "gpt-4o-mini", promptUpperBound: bound)
+            await admission.settle(ticket, of: identity, cost: admission.cost(of: usage, model: "gpt-4o-mini", publicModel: "openai/gpt-4o-mini"), tokens: 37)
             return ticket.estimatedTokens
         }
         await measure("cost_exact_model", what: "PriceTable.price(for: gpt-4o-mini) + cost(of:)") {

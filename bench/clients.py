@@ -64,6 +64,10 @@ async def _open_stream(port, request, established, stop, failures, opening):
         writer.write(request)
         received = b""
         while b"data:" not in received:
+            if b"\r\n\r\n" in received and not received.startswith(b"HTTP/1.1 200"):
+                status_line = received.split(b"\r\n", 1)[0].decode(errors="replace")
+                failures.append(f"answered {status_line}")
+                return
             chunk = await reader.read(65536)
             if not chunk:
                 failures.append(f"closed before the first chunk: {received[:120]!r}")

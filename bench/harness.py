@@ -52,6 +52,10 @@ HOLD_PORT_BASE = PORT_BASE + 100
 # Held streams are spread over several mock upstreams of 250 streams each, so that no single mock process (a
 # Hummingbird server on the same two cores) holds thousands of connections; the gateway's pool has no cap.
 STREAMS_PER_HOLD_UPSTREAM = 250
+# Descriptors the gateway needs beside two per held stream: after the load stages it still pools a few hundred
+# upstream connections, and the database, logs and listeners hold more. A run that ran out of descriptors would
+# measure exhaustion (connects failing, circuits opening), not what a held stream costs.
+FD_RESERVE = 600
 # Held streams get their first chunk at once and then one every 5 s: 10,000 streams at one chunk a second
 # saturate this 2-core box (mocks, client and gateway share it), and the ramp then stalls short of the count.
 HOLD_MODEL = "gpt-4o-mini@first-chunk-delay-ms=0,chunk-delay-ms=5000"
@@ -509,7 +513,7 @@ def main():
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     # The gateway holds two descriptors per stream (client and upstream); keep 100 for everything else.
-    stream_count = min(STREAMS, (hard - 100) // 2)
+    stream_count = min(STREAMS, (hard - FD_RESERVE) // 2)
     write_configs(hold_upstreams(stream_count))
     env = gateway_env(OUT / "data")
     result = {"meta": versions(), "ports": {"direct": ORIGIN_PORT, "nginx-hop": HOP_PORT, "switchboard": GATEWAY_PORT}}

@@ -12,7 +12,7 @@ for folder in ("logs", "wrk", "data"):
     (h.OUT / folder).mkdir(parents=True)
 hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-count = min(h.STREAMS, (hard - 100) // 2)
+count = min(h.STREAMS, (hard - h.FD_RESERVE) // 2)
 h.write_configs(h.hold_upstreams(count))
 env = h.gateway_env(h.OUT / "data")
 p = h.Processes()

@@ -73,7 +73,8 @@ public func buildApplication(
         // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
         server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionOptions(), hangUps.handler()])),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard", backlog: configuration.listenBacklog
+            address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard", backlog: configuration.listenBacklog,
+            availableConnectionsDelegate: .maximum(ConnectionLimit.resolve(configured: configuration.maxConnections), logger: dependencies.logger)
         ),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

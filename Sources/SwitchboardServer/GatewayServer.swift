@@ -20,6 +20,10 @@ public struct GatewayServer: Sendable {
     }
 
     public func run() async throws {
+        let descriptors = ConnectionLimit.descriptorLimit(raisingToHard: true)
+        logger.info("connection limit", metadata: [
+            "max_connections": "\(ConnectionLimit.resolve(configured: configuration.maxConnections))", "descriptor_limit": "\(descriptors)",
+        ])
         // Held until `run` returns, so that `switchboard restore` refuses while this server has the database open.
         let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
         defer { withExtendedLifetime(lock) {} }

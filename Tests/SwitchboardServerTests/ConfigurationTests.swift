@@ -104,6 +104,7 @@ import Testing
         #expect(configuration.shutdownGrace == .seconds(30))
         #expect(configuration.maxBodyBytes == 4 * 1024 * 1024)
         #expect(configuration.listenBacklog == 4096)
+        #expect(configuration.maxConnections == nil)
         #expect(configuration.timeouts == UpstreamTimeouts())
         #expect(configuration.adminKey == nil)
         #expect(configuration.providers.map(\.name) == ["mock"])
@@ -149,10 +150,13 @@ import Testing
                 idle_ms: 15000
                 total_ms: 90000
             """
-        let configuration = try Self.load(yaml, environment: ["SWITCHBOARD_UPSTREAM_TOTAL_TIMEOUT_MS": "120000"]).get()
+        let configuration = try Self.load(
+            yaml, environment: ["SWITCHBOARD_UPSTREAM_TOTAL_TIMEOUT_MS": "120000", "SWITCHBOARD_MAX_CONNECTIONS": "500"]
+        ).get()
         #expect(configuration.shutdownGrace == .seconds(5))
         #expect(configuration.maxBodyBytes == 2048)
         #expect(configuration.listenBacklog == 1024)
+        #expect(configuration.maxConnections == 500)
         #expect(configuration.timeouts == UpstreamTimeouts(
             connect: .milliseconds(1500), firstByte: .milliseconds(20000), idle: .milliseconds(15000),
             total: .milliseconds(120_000)

@@ -38,6 +38,7 @@ extension ConfigurationTests {
             Case("port out of range", "server:\n  port: 70000\n", "server.port", "from 0 to 65535"),
             Case("max body too small", "server:\n  max_body_bytes: 10\n", "server.max_body_bytes", "from 1024"),
             Case("listen backlog of zero", nil, env: ["SWITCHBOARD_LISTEN_BACKLOG": "0"], "server.listen_backlog", "from 1 to 65535"),
+            Case("no connections", "server:\n  max_connections: 0\n", "server.max_connections", "from 1 to 10000000"),
             Case("negative upstream timeout", nil, env: ["SWITCHBOARD_UPSTREAM_IDLE_TIMEOUT_MS": "-1"],
                  "upstream.timeouts.idle_ms", "not a whole number"),
             Case("invalid log level", "log:\n  level: loud\n", "log.level", "must be one of trace, debug"),

@@ -24,6 +24,9 @@ public struct GatewayConfiguration: Sendable {
     /// the client a second later, so it is sized for a fleet reconnecting at once; the kernel caps it at
     /// `net.core.somaxconn`.
     public var listenBacklog: Int = 4096
+    /// Client connections served at once; more wait in the listen queue. `nil`: from the descriptor limit, two
+    /// descriptors per connection after a reserve (``ConnectionLimit``).
+    public var maxConnections: Int?
     /// Input limits, content policy and tool-call validation.
     public var policy = PolicySettings()
     /// Browser origins allowed to call the gateway (CORS); other origins get 403.

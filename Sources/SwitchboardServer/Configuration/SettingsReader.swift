@@ -15,6 +15,7 @@ struct SettingsReader {
         if let grace = integer(.shutdownGrace, in: 0...3600) { configuration.shutdownGrace = .seconds(grace) }
         if let bytes = integer(.maxBodyBytes, in: 1024...(1 << 30)) { configuration.maxBodyBytes = bytes }
         if let backlog = integer(.listenBacklog, in: 1...65535) { configuration.listenBacklog = backlog }
+        if let connections = integer(.maxConnections, in: 1...10_000_000) { configuration.maxConnections = connections }
         if let directory = string(.dataDirectory) { configuration.dataDirectory = directory }
         if let level = string(.logLevel) {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

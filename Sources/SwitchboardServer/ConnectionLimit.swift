@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How many client connections the gateway serves at once. Each client connection of a chat request pairs with an
+/// upstream connection, so a gateway that accepted without bound would run out of descriptors: upstream connects
+/// would fail, and the process's own runtime could no longer open one. Connections beyond the limit wait in the
+/// kernel's listen queue (``GatewayConfiguration/listenBacklog``) until one closes. The limit gates the next
+/// accept, so a burst can overshoot it by one accept batch (a few connections), which the reserve absorbs.
+enum ConnectionLimit {
+    /// Descriptors kept for everything but client and upstream pairs: listeners, the database, logs, idle pooled
+    /// upstream connections, the runtime's own.
+    static let reservedDescriptors = 256
+
+    /// The limit for a process allowed `descriptors` open files: two per connection after the reserve.
+    static func forDescriptors(_ descriptors: Int) -> Int {
+        max(16, (descriptors - reservedDescriptors) / 2)
+    }
+
+    /// The limit for this process: `configured`, else from its descriptor limit.
+    static func resolve(configured: Int?) -> Int {
+        configured ?? forDescriptors(descriptorLimit(raisingToHard: false))
+    }
+
+    /// This process's soft descriptor limit. With `raisingToHard`, the soft limit is first raised to the hard one,
+    /// as nginx and Go's runtime do for a server.
+    @discardableResult
+    static func descriptorLimit(raisingToHard: Bool) -> Int {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
+        if raisingToHard, limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+}

@@ -20,9 +20,13 @@ public struct GatewayServer: Sendable {
     }
 
     public func run() async throws {
+        // The descriptor limit is raised, then read, once: the application is built with the resolved limit.
         let descriptors = ConnectionLimit.descriptorLimit(raisingToHard: true)
+        var resolved = self.configuration
+        resolved.maxConnections = ConnectionLimit.resolve(configured: resolved.maxConnections)
+        let configuration = resolved
         logger.info("connection limit", metadata: [
-            "max_connections": "\(ConnectionLimit.resolve(configured: configuration.maxConnections))", "descriptor_limit": "\(descriptors)",
+            "max_connections": "\(configuration.maxConnections ?? 0)", "descriptor_limit": "\(descriptors)",
         ])
         // Held until `run` returns, so that `switchboard restore` refuses while this server has the database open.
         let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
@@ -52,7 +56,6 @@ public struct GatewayServer: Sendable {
             configuration.observability.tracing, environment: ProcessInfo.processInfo.environment, logger: logger
         )
         if let tracing { dependencies.tracer = tracing.tracer }
-        let configuration = configuration
         let print = print
         let app = try buildApplication(dependencies) { port in
             print(StartupBanner(configuration: configuration, port: port, generatedAdminKey: admin.generatedKey).text)

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Logging
 import ServiceLifecycle
 import SwitchboardCore
@@ -68,12 +69,18 @@ public func buildApplication(
             logger: dependencies.logger
         ))
     }
+    let responder = router.buildResponder()
+    let serving = RequestServing(
+        respond: { request, context in try await responder.respond(to: request, context: context) }, logger: dependencies.logger,
+        serverName: GatewayHTTP1Channel.serverName
+    )
+    let limits = RequestDriver.Limits(maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout))
     return Application(
-        responder: RequestTaskResponder(inner: router.buildResponder()),
+        responder: responder,
         // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
-        server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionOptions(), hangUps.handler()])),
+        server: GatewayHTTP1Channel.server(serving: serving, limits: limits) { [ClientConnectionOptions(), hangUps.handler()] },
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard", backlog: configuration.listenBacklog,
+            address: .hostname(configuration.host, port: configuration.port), serverName: GatewayHTTP1Channel.serverName, backlog: configuration.listenBacklog,
             availableConnectionsDelegate: .maximum(ConnectionLimit.resolve(configured: configuration.maxConnections), logger: dependencies.logger)
         ),
         services: services,
@@ -111,7 +118,7 @@ func buildRouter(
     let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
     api.addRoutes(ChatCompletionsController(
         executor: executor, accounting: accounting, policy: try RequestPolicy(settings: dependencies.configuration.policy),
-        maxBodyBytes: dependencies.configuration.maxBodyBytes, hangUps: hangUps, bodyTimeout: dependencies.configuration.bodyTimeout
+        maxBodyBytes: dependencies.configuration.maxBodyBytes, hangUps: hangUps
     ).endpoints)
     api.addRoutes(ModelsController(catalog: catalog).endpoints)
     let admin = router.group("admin/v1").add(middleware: authentication).add(middleware: AdminOnlyMiddleware())

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import SwitchboardCore
@@ -17,8 +16,6 @@ struct ChatCompletionsController {
     let maxBodyBytes: Int
     /// The hang-up signal of each client connection.
     let hangUps: ConnectionHangUps
-    /// Longest time a client may take to send its body (slow uploads get 408).
-    let bodyTimeout: Duration
 
     var endpoints: RouteCollection<Context> {
         RouteCollection(context: Context.self).post("chat/completions", use: complete)
@@ -31,13 +28,13 @@ struct ChatCompletionsController {
     }
 
     // The phases below are separate functions, kept out of line, so that a request waiting on its upstream holds
-    // only the async frame of the phase it is in (see `RequestTaskResponder`).
+    // only the async frame of the phase it is in.
 
     /// Reads, decodes and checks the body, then admits the request (limits, budget).
     @inline(never)
     private func admit(_ request: Request, context: Context) async throws -> AdmittedChat {
         var request = request
-        let chat = try policy.apply(to: try await decode(&request, on: context.channel?.eventLoop), identity: context.identity)
+        let chat = try policy.apply(to: try await decode(&request), identity: context.identity)
         let routing = try RoutingContext(request: request, context: context, chat: chat)
         let executor = executor
         let meter = try await accounting.begin(chat, identity: context.identity, requestID: context.requestID) {
@@ -129,41 +126,12 @@ struct ChatCompletionsController {
         static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
     }
 
-    /// Collects the body, or throws 408 when the client takes longer than `timeout` to send it. The deadline
-    /// is a timer on the connection's event loop that cancels the collecting task, rather than a task group
-    /// with a sleeping child. The handler's own task is never cancelled, so it can still answer 408.
-    static func collect(_ request: inout Request, upTo limit: Int, within timeout: Duration, on loop: (any EventLoop)?) async throws -> ByteBuffer {
-        let original = request
-        let collecting = Task {
-            var request = original
-            let body = try await request.collectBody(upTo: limit)
-            return (request, body)
-        }
-        let timedOut = NIOLockedValueBox(false)
-        let timer = loop?.scheduleTask(in: TimeAmount(timeout)) {
-            timedOut.withLockedValue { $0 = true }
-            collecting.cancel()
-        }
-        do {
-            let collected = try await withTaskCancellationHandler { try await collecting.value } onCancel: { collecting.cancel() }
-            timer?.cancel()
-            request = collected.0
-            return collected.1
-        } catch {
-            timer?.cancel()
-            if timedOut.withLockedValue({ $0 }) { throw GatewayError.bodyTimeout }
-            throw error
-        }
-    }
-
-    /// Reads the body within the size limit and decodes it.
-    private func decode(_ request: inout Request, on loop: (any EventLoop)?) async throws -> ChatRequest {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
-        }
+    /// Reads the body within the size limit and decodes it. The connection's ``RequestDriver`` gathered the
+    /// body before the request got here, and enforced the upload deadline (408) and the size limit (413).
+    private func decode(_ request: inout Request) async throws -> ChatRequest {
         let body: ByteBuffer
         do {
-            body = try await Self.collect(&request, upTo: maxBodyBytes, within: bodyTimeout, on: loop)
+            body = try await request.collectBody(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
         }

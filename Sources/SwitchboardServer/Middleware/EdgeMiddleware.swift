@@ -13,9 +13,6 @@ struct EdgeMiddleware: RouterMiddleware {
         var context = context
         let requestID = RequestID.of(request)
         context.requestID = requestID
-        // One request id per line: ours replaces Hummingbird's counter. That also keeps a virtual key's request
-        // to three metadata entries, the most a dictionary of four buckets holds (a held stream keeps it).
-        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(requestID)
         let origin = request.headers[.origin]
         var response: Response

@@ -1,0 +1,205 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTPTypes
+import SwitchboardCore
+
+/// The last handler of a client connection's pipeline: gathers each request on the connection's event loop,
+/// hands it to the router in one task, and writes the response straight to the channel.
+///
+/// This replaces Hummingbird's `NIOAsyncChannel` loop for the gateway's connections. That loop moves every
+/// request part through an async sequence into a per-connection task and every response part through an
+/// async writer back, several task switches per request, and it keeps the connection task's frames (about
+/// 14 KB) for as long as a stream is open. Here a request costs one task, started once its body is in:
+/// request bodies are small JSON documents that every route reads whole anyway.
+///
+/// NIO's pipelining handler, ahead of this one, passes on one request at a time: the next request's parts
+/// wait until this one's response ended. Lives on its channel's event loop; the request task reaches it
+/// through a ``ResponseOutlet``.
+final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// What a request's body may be, and how long the client may take to send it.
+    struct Limits: Sendable {
+        /// Bodies past this size are refused with 413 (`server.max_body_bytes`).
+        var maxBodyBytes: Int
+        /// From the request head to the end of its body (`server.body_timeout_ms`); slower uploads get 408.
+        var bodyTimeout: TimeAmount
+    }
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// A head came; its body is being gathered.
+        case receiving(HTTPRequest, body: ByteBuffer?)
+        /// The request is with the router. `discardingBody` after an early answer (too large, too slow): the
+        /// rest of that body is dropped and the connection closes after the response.
+        case responding(discardingBody: Bool)
+    }
+
+    private let limits: Limits
+    private let serve: RequestServing
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var bodyTimer: Scheduled<Void>?
+    /// Closes the connection once the current response ended: the client asked for it, or its body was cut off.
+    private var closeAfterResponse = false
+    /// Completed when the channel can take more writes again (a fast stream to a slow reader).
+    private var writable: EventLoopPromise<Void>?
+
+    init(limits: Limits, serve: RequestServing) {
+        self.limits = limits
+        self.serve = serve
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        cancelBodyTimer()
+        writable?.fail(ChannelError.ioOnClosedChannel)
+        writable = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            begin(head, context: context)
+        case (.body(let part), .receiving(let head, var body)):
+            guard (body?.readableBytes ?? 0) + part.readableBytes <= limits.maxBodyBytes else {
+                return answerEarly(head, failure: HTTPError(.contentTooLarge))
+            }
+            if body == nil {
+                body = part
+            } else {
+                body!.writeImmutableBuffer(part)
+            }
+            state = .receiving(head, body: body)
+        case (.end, .receiving(let head, let body)):
+            cancelBodyTimer()
+            closeAfterResponse = closeAfterResponse || head.headerFields[.connection]?.lowercased() == "close"
+            state = .responding(discardingBody: false)
+            serve.start(Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), channel: context.channel, outlet: outlet(context))
+        case (.body, .responding(discardingBody: true)):
+            break
+        case (.end, .responding(discardingBody: true)):
+            state = .responding(discardingBody: false)
+        case (.head, _), (.body, _), (.end, _):
+            // The pipelining handler ahead never passes parts out of order.
+            context.close(promise: nil)
+        }
+    }
+
+    /// A body that is still coming when the read burst ends gets its deadline; most requests arrive whole in
+    /// one read and never schedule a timer.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .receiving(let head, _) = state, bodyTimer == nil {
+            bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.bodyTimeout) { [self] in
+                bodyTimer = nil
+                if case .receiving = state { answerEarly(head, failure: GatewayError.bodyTimeout) }
+            }
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let writable {
+            self.writable = nil
+            writable.succeed()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client sent all it will: close now if idle, or once the current response is out.
+            if case .idle = state { context.close(promise: nil) } else { closeAfterResponse = true }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelBodyTimer()
+        writable?.fail(ChannelError.ioOnClosedChannel)
+        writable = nil
+        context.fireChannelInactive()
+    }
+
+    private func begin(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        if let length = head.headerFields[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            return answerEarly(head, failure: HTTPError(.contentTooLarge))
+        }
+        if head.headerFields[.expect]?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
+        state = .receiving(head, body: nil)
+    }
+
+    /// Hands the request on with a body that fails with `failure` (a refused or stalled upload), so that the
+    /// route answers it as it answers any other error. The connection closes after that answer.
+    private func answerEarly(_ head: HTTPRequest, failure: any Error) {
+        guard let context else { return }
+        cancelBodyTimer()
+        closeAfterResponse = true
+        state = .responding(discardingBody: true)
+        let request = Request(head: head, body: RequestBody(asyncSequence: FailingBody(error: failure)))
+        serve.start(request, channel: context.channel, outlet: outlet(context))
+    }
+
+    private func outlet(_ context: ChannelHandlerContext) -> ResponseOutlet {
+        ResponseOutlet(driver: NIOLoopBound(self, eventLoop: context.eventLoop))
+    }
+
+    private func cancelBodyTimer() {
+        bodyTimer?.cancel()
+        bodyTimer = nil
+    }
+
+    // MARK: Writing, on the event loop, for the request's ``ResponseOutlet``
+
+    /// Writes a part without flushing.
+    func write(_ part: HTTPResponsePart) throws {
+        guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        context.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    /// Writes and flushes a body part; returns a future to wait on when the channel has taken all it should.
+    func writeAndFlush(_ part: HTTPResponsePart) throws -> EventLoopFuture<Void>? {
+        guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        context.writeAndFlush(wrapOutboundOut(part), promise: nil)
+        guard !context.channel.isWritable else { return nil }
+        if writable == nil { writable = context.eventLoop.makePromise() }
+        return writable?.futureResult
+    }
+
+    /// Ends the response: the connection is ready for the next request, or closes.
+    func end(_ trailers: HTTPFields?) {
+        guard let context else { return }
+        let close = closeAfterResponse
+        if case .responding(discardingBody: false) = state { state = .idle }
+        // Writing the end may hand the next pipelined request in at once: the state is idle before.
+        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        if close || !context.channel.isActive { context.close(promise: nil) }
+    }
+
+    /// Closes the connection: its response was cut short.
+    func close() {
+        context?.close(promise: nil)
+    }
+}
+
+/// A request body that fails when read: the upload was refused or timed out before the router saw the request.
+private struct FailingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let error: any Error
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let error: any Error
+        func next() async throws -> ByteBuffer? { throw error }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(error: error) }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// Runs the router for one gathered request and writes its response, in one task per request.
+///
+/// A response whose length is known (every JSON answer) is written in the same task, head, body and end in
+/// one flush. A streamed response is written by a task of its own: the router's frames (the middleware chain,
+/// authentication, decoding, admission) grew the request task's stack to about 50 KB, which Swift's task
+/// allocator keeps until the task ends, and a stream can stay open for minutes.
+struct RequestServing: Sendable {
+    /// The router (`Router.buildResponder()`).
+    let respond: @Sendable (Request, GatewayRequestContext) async throws -> Response
+    /// The logger each request's context starts from.
+    let logger: Logger
+    /// The `Server` header's value.
+    let serverName: String
+    let dates = HTTPDateHeader()
+
+    /// Starts the request's task.
+    func start(_ request: Request, channel: any Channel, outlet: ResponseOutlet) {
+        Task { await serve(request, channel: channel, outlet: outlet) }
+    }
+
+    private func serve(_ request: Request, channel: any Channel, outlet: ResponseOutlet) async {
+        let context = GatewayRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+        var response: Response
+        do {
+            response = try await respond(request, context)
+        } catch {
+            // The edge middleware answers every error of the routes; this is only for one that escapes it.
+            logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])
+            response = Response(status: .internalServerError)
+        }
+        response.headers[.date] = dates.value()
+        response.headers[.server] = serverName
+        let head = response.head
+        let body = response.body
+        guard body.contentLength == nil else {
+            let collector = BodyCollector()
+            try? await body.write(collector)
+            return await outlet.write(head: head, body: collector.buffer)
+        }
+        Task {
+            do {
+                try await outlet.write(head: head)
+                try await body.write(OutletBodyWriter(outlet: outlet))
+            } catch {
+                // The client is gone, or the body failed half-way: a response cut short cannot be reused.
+                outlet.close()
+            }
+        }
+    }
+}
+
+/// Gathers a body of known length (a buffer, or nothing) for a single write.
+private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
+    var buffer: ByteBuffer?
+
+    func write(_ buffer: ByteBuffer) async throws {
+        if self.buffer == nil {
+            self.buffer = buffer
+        } else {
+            self.buffer!.writeImmutableBuffer(buffer)
+        }
+    }
+
+    func write(contentsOf buffers: some Sequence<ByteBuffer>) async throws {
+        for buffer in buffers { try await write(buffer) }
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+/// The `Date` header's value (RFC 9110's IMF-fixdate), formatted once per second.
+final class HTTPDateHeader: Sendable {
+    private let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    func value(now: Date = Date()) -> String {
+        let second = Int(now.timeIntervalSince1970)
+        return cache.withLock { cache in
+            if cache.second != second { cache = (second, Self.format(second)) }
+            return cache.text
+        }
+    }
+
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`.
+    static func format(_ secondsSince1970: Int) -> String {
+        var seconds = time_t(secondsSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

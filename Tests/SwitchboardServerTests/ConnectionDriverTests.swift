@@ -1,0 +1,117 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import SwitchboardServer
+
+/// The gateway's own HTTP/1.1 connection handling (``RequestDriver``), on a raw TCP connection.
+@Suite struct ConnectionDriverTests {
+    static func get(_ path: String, id: String, extra: String = "") -> String {
+        "GET \(path) HTTP/1.1\r\nhost: localhost\r\nx-request-id: \(id)\r\n\(extra)\r\n"
+    }
+
+    static func chatHead(length: Int, extra: String = "") -> String {
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(GatewayHarness.adminKey)\r\n"
+            + "content-type: application/json\r\ncontent-length: \(length)\r\n\(extra)\r\n"
+    }
+
+    /// The request ids of the responses in `text`, in the order they came.
+    static func responseIDs(_ text: String) -> [String] {
+        text.components(separatedBy: "\r\n").compactMap { line in
+            line.lowercased().hasPrefix("x-request-id: ") ? String(line.dropFirst("x-request-id: ".count)) : nil
+        }
+    }
+
+    /// The status lines in `text` (a body may run straight into the next response's status line).
+    static func statusLines(_ text: String) -> [String] {
+        text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0.prefix { $0 != "\r\n" } }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let chat = GatewayHarness.chat("mock/echo", "first")
+            // A chat request (slow: it goes upstream) and two health checks behind it, in one write.
+            try await connection.send(
+                Self.chatHead(length: chat.utf8.count, extra: "x-request-id: req-one\r\n") + chat
+                    + Self.get("/health", id: "req-two") + Self.get("/health", id: "req-three")
+            )
+            let text = await connection.read { Self.responseIDs($0).count == 3 && $0.hasSuffix("}") }
+            #expect(Self.responseIDs(text) == ["req-one", "req-two", "req-three"])
+            #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+            await connection.close()
+        }
+    }
+
+    @Test func expectContinueGetsAnInterimAnswerBeforeTheBody() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let chat = GatewayHarness.chat("mock/echo", "after the interim answer")
+            try await connection.send(Self.chatHead(length: chat.utf8.count, extra: "expect: 100-continue\r\n"))
+            let interim = await connection.read { $0.contains("\r\n\r\n") }
+            #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n")
+            try await connection.send(chat)
+            let text = await connection.read { $0.contains("chat.completion") && $0.hasSuffix("}") }
+            #expect(Self.statusLines(text) == ["HTTP/1.1 100 Continue", "HTTP/1.1 200 OK"])
+            await connection.close()
+        }
+    }
+
+    @Test func connectionCloseEndsTheConnectionAfterTheAnswer() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send(Self.get("/health", id: "last", extra: "connection: close\r\n") + Self.get("/health", id: "ignored"))
+            let text = await connection.readToEnd()
+            #expect(Self.responseIDs(text) == ["last"])
+        }
+    }
+
+    @Test func aHalfClosedClientStillGetsItsAnswer() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send(Self.get("/health", id: "half-closed"))
+            try await connection.closeOutput()
+            let text = await connection.readToEnd()
+            #expect(Self.responseIDs(text) == ["half-closed"])
+            #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK"])
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func anOversizedBodyIsRefusedAndTheConnectionCloses(chunked: Bool) async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.maxBodyBytes = 1024 }) { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let part = String(repeating: "a", count: 600)
+            if chunked {
+                // No length up front: the limit is found while the body arrives.
+                let head = Self.chatHead(length: 0).replacingOccurrences(of: "content-length: 0", with: "transfer-encoding: chunked")
+                try await connection.send(head + "258\r\n\(part)\r\n258\r\n\(part)\r\n")
+            } else {
+                try await connection.send(Self.chatHead(length: 5000) + part)
+            }
+            let text = await connection.readToEnd()
+            #expect(Self.statusLines(text).map { $0.prefix(13) } == ["HTTP/1.1 413 "])
+            #expect(text.contains(#""code":"request_too_large""#))
+            #expect(try await gateway.call("/health", method: .GET, headers: []).status == 200)
+        }
+    }
+
+    @Test func everyResponseCarriesDateAndServer() async throws {
+        try await GatewayHarness.run { gateway in
+            let reply = try await gateway.call("/health", method: .GET, headers: [])
+            #expect(reply.headers["server"] == ["switchboard"])
+            let date = try #require(reply.headers.first(name: "date"))
+            let parser = DateFormatter()
+            parser.locale = Locale(identifier: "en_US_POSIX")
+            parser.timeZone = TimeZone(identifier: "GMT")
+            parser.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let parsed = try #require(parser.date(from: date))
+            #expect(abs(parsed.timeIntervalSinceNow) < 60)
+        }
+    }
+
+    @Test func theDateHeaderIsIMFFixdate() {
+        #expect(HTTPDateHeader.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDateHeader.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
+}

@@ -1,0 +1,116 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+/// A plain TCP connection to the gateway, for what an HTTP client library will not send: pipelined requests,
+/// `Expect: 100-continue` by hand, a half-closed connection.
+final class RawConnection: Sendable {
+    private let channel: any Channel
+    private let received: Received
+
+    private init(channel: any Channel, received: Received) {
+        self.channel = channel
+        self.received = received
+    }
+
+    /// Connects to `url`'s port on 127.0.0.1 (a gateway URL such as `http://127.0.0.1:8080`).
+    static func open(_ url: String) async throws -> RawConnection {
+        let port = Int(url.split(separator: ":").last!)!
+        let received = Received()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received: received)) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawConnection(channel: channel, received: received)
+    }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Closes the client's sending side; the connection stays open for the answer.
+    func closeOutput() async throws {
+        try await channel.close(mode: .output)
+    }
+
+    /// Waits until what arrived so far satisfies `done` or the server closed, and returns all of it. A guard
+    /// closes the connection (and fails the test) if that takes longer than 10 seconds.
+    func read(until done: @escaping @Sendable (String) -> Bool) async -> String {
+        let expired = NIOLockedValueBox(false)
+        let channel = channel
+        let limit = channel.eventLoop.scheduleTask(in: .seconds(10)) {
+            expired.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        let text = await received.wait(until: done)
+        limit.cancel()
+        if expired.withLockedValue({ $0 }) { Issue.record("the gateway did not answer within 10 seconds: \(text)") }
+        return text
+    }
+
+    /// Waits for the server to close the connection, and returns everything it sent.
+    func readToEnd() async -> String {
+        await read { _ in false }
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+
+    /// What came in, and whoever waits for more.
+    private final class Received: Sendable {
+        private struct State {
+            var text = ""
+            var closed = false
+            var waiters: [(done: @Sendable (String) -> Bool, continuation: CheckedContinuation<String, Never>)] = []
+        }
+        private let state = NIOLockedValueBox(State())
+
+        func append(_ bytes: ByteBuffer) { update { $0.text += String(buffer: bytes) } }
+        func finish() { update { $0.closed = true } }
+
+        func wait(until done: @escaping @Sendable (String) -> Bool) async -> String {
+            await withCheckedContinuation { continuation in
+                let ready: String? = state.withLockedValue { state in
+                    if state.closed || done(state.text) { return state.text }
+                    state.waiters.append((done, continuation))
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+
+        private func update(_ change: (inout State) -> Void) {
+            let (text, ready) = state.withLockedValue { state in
+                change(&state)
+                let closed = state.closed
+                let text = state.text
+                let ready = state.waiters.filter { closed || $0.done(text) }
+                state.waiters.removeAll { closed || $0.done(text) }
+                return (text, ready.map(\.continuation))
+            }
+            for continuation in ready { continuation.resume(returning: text) }
+        }
+    }
+
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received: Received
+        init(received: Received) { self.received = received }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received.append(unwrapInboundIn(data))
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if let event = event as? ChannelEvent, event == .inputClosed { received.finish() }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            received.finish()
+        }
+    }
+}

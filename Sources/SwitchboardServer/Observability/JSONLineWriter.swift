@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+
+/// Writes one JSON log line as UTF-8 bytes. Numbers and booleans given as `.stringConvertible` stay numbers
+/// and booleans; everything else is a string, array or object. Strings are copied in runs between the bytes
+/// that need escaping, rather than appended scalar by scalar.
+struct JSONLineWriter {
+    private var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The line so far.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func open() { bytes.append(UInt8(ascii: "{")) }
+    mutating func close() { bytes.append(UInt8(ascii: "}")) }
+
+    /// `"name":`, after a comma unless it is the first member.
+    mutating func name(_ name: String, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func member(_ name: String, _ value: Logger.MetadataValue, first: Bool = false) {
+        self.name(name, first: first)
+        self.value(value)
+    }
+
+    mutating func value(_ value: Logger.MetadataValue) {
+        switch value {
+        case .string(let text):
+            string(text)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let number as Int: bytes.append(contentsOf: String(number).utf8)
+            case let number as Double: bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+            case let flag as Bool: bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+            default: string(convertible.description)
+            }
+        case .array(let values):
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in values.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                self.value(element)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .dictionary(let values):
+            open()
+            for (index, name) in values.keys.sorted().enumerated() {
+                member(name, values[name]!, first: index == 0)
+            }
+            close()
+        }
+    }
+
+    /// `text` as a quoted JSON string.
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                escape(byte)
+                runStart = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+        case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "t"))
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        }
+    }
+
+    /// A UTC timestamp with milliseconds, `"2026-11-23T17:43:46.242Z"` (quoted, for JSON, or not), from the C
+    /// calendar functions: much cheaper than a `Date.FormatStyle` per line.
+    mutating func timestamp(_ date: Date, quoted: Bool = true) {
+        let now = date.timeIntervalSince1970
+        var seconds = time_t(now.rounded(.down))
+        let millis = min(999, Int((now - now.rounded(.down)) * 1000))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        if quoted { bytes.append(UInt8(ascii: "\"")) }
+        digits(Int(parts.tm_year) + 1900, count: 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, count: 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), count: 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), count: 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), count: 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), count: 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(millis, count: 3)
+        bytes.append(UInt8(ascii: "Z"))
+        if quoted { bytes.append(UInt8(ascii: "\"")) }
+    }
+
+    /// `value` (not negative) in exactly `count` decimal digits, zero-padded.
+    private mutating func digits(_ value: Int, count: Int) {
+        var divisor = 1
+        for _ in 1..<count { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}

@@ -10,7 +10,7 @@ struct AdminOnlyMiddleware: RouterMiddleware {
         status: 403, type: "permission_error", code: "admin_required", message: "This route needs the admin key."
     )
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard context.identity == .admin else { throw Self.forbidden }
         return try await next(request, context)
     }

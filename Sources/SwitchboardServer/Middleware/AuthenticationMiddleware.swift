@@ -14,7 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// Gets an `authenticate` span per request (with the tenant and key id, never the key).
     var tracer = GatewayTracer.off
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let identity = try authenticate(request)
         context.identity = identity

@@ -9,7 +9,7 @@ struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let securityHeaders: SecurityHeaders
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let requestID = RequestID.of(request)
         context.requestID = requestID

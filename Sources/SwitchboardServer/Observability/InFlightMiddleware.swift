@@ -8,7 +8,7 @@ import NIOCore
 struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GatewayMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         metrics.activeRequests.increment()
         var response: Response
         do {
@@ -53,9 +53,9 @@ struct ReleasingWriter: ResponseBodyWriter {
     var parent: any ResponseBodyWriter
     let done: InFlightRelease
 
-    mutating func write(_ buffer: ByteBuffer) async throws { try await parent.write(buffer) }
+    @concurrent mutating func write(_ buffer: ByteBuffer) async throws { try await parent.write(buffer) }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    @concurrent consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         done.release()
         try await parent.finish(trailingHeaders)
     }

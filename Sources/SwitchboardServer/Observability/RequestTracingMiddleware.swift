@@ -13,7 +13,7 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
     let tracer: GatewayTracer
     static var untracedPaths: Set<String> { ["/health", "/ready", "/metrics"] }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard tracer.isOn, !Self.untracedPaths.contains(request.uri.path) else { return try await next(request, context) }
         let parent = tracer.extract(request.headers, using: HTTPFieldsExtractor())
         let method = request.method.rawValue

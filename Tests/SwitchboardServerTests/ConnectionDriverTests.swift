@@ -96,6 +96,26 @@ import Testing
         }
     }
 
+    @Test func aBodyInManyPartsIsGatheredWhole() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let prompt = String(repeating: "0123456789", count: 2_000)
+            let chat = Array(GatewayHarness.chat("mock/echo", prompt).utf8)
+            let head = Self.chatHead(length: 0).replacingOccurrences(of: "content-length: 0", with: "transfer-encoding: chunked")
+            try await connection.send(head)
+            // Chunks of 97 bytes, each written on its own, so that the body arrives over many reads.
+            for start in stride(from: 0, to: chat.count, by: 97) {
+                let piece = String(decoding: chat[start..<min(start + 97, chat.count)], as: UTF8.self)
+                try await connection.send(String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n")
+            }
+            try await connection.send("0\r\n\r\n")
+            let text = await connection.read { $0.contains("chat.completion") && $0.hasSuffix("}") }
+            #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK"])
+            #expect(text.contains(prompt))
+            await connection.close()
+        }
+    }
+
     @Test func everyResponseCarriesDateAndServer() async throws {
         try await GatewayHarness.run { gateway in
             let reply = try await gateway.call("/health", method: .GET, headers: [])

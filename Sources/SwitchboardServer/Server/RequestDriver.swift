@@ -72,6 +72,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             guard (body?.readableBytes ?? 0) + part.readableBytes <= limits.maxBodyBytes else {
                 return answerEarly(head, failure: HTTPError(.contentTooLarge))
             }
+            // The state lets go of the body first, so that appending to it does not copy it.
+            state = .idle
             if body == nil {
                 body = part
             } else {

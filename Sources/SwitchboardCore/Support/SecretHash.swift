@@ -4,11 +4,20 @@ import Crypto
 public enum SecretHash {
     /// The lowercase hex SHA-256 of `secret`.
     public static func sha256Hex(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest = SHA256.hash(data: Array(secret.utf8))
+        // Written straight into the string's storage: this runs on every authenticated request.
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { output in
+            var index = 0
+            for byte in digest {
+                output[index] = hexDigits[Int(byte >> 4)]
+                output[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Compares two strings in time that depends only on their lengths.
     public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

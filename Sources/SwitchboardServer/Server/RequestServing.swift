@@ -41,7 +41,12 @@ struct RequestServing: Sendable {
         let body = response.body
         guard body.contentLength == nil else {
             let collector = BodyCollector()
-            try? await body.write(collector)
+            do {
+                try await body.write(collector)
+            } catch {
+                // A body that fails before its first byte went out: the connection cannot carry its promised length.
+                return outlet.close()
+            }
             return await outlet.write(head: head, body: collector.buffer)
         }
         Task {

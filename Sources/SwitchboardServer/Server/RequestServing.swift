@@ -47,7 +47,7 @@ struct RequestServing: Sendable {
                 // A body that fails before its first byte went out: the connection cannot carry its promised length.
                 return outlet.close()
             }
-            return await outlet.write(head: head, body: collector.buffer)
+            return outlet.write(head: head, body: collector.buffer)
         }
         Task {
             do {

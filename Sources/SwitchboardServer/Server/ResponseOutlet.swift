@@ -12,16 +12,12 @@ struct ResponseOutlet: Sendable {
     private var loop: any EventLoop { driver.eventLoop }
 
     /// A response whose body is already known: head, body and end in one flush.
-    func write(head: HTTPResponse, body: ByteBuffer?) async {
-        if loop.inEventLoop { return Self.write(head: head, body: body, to: driver.value) }
-        let driver = driver
-        loop.execute { Self.write(head: head, body: body, to: driver.value) }
-    }
-
-    private static func write(head: HTTPResponse, body: ByteBuffer?, to driver: RequestDriver) {
-        try? driver.write(.head(head))
-        if let body, body.readableBytes > 0 { try? driver.write(.body(body)) }
-        driver.end(nil)
+    func write(head: HTTPResponse, body: ByteBuffer?) {
+        onLoop { driver in
+            try? driver.write(.head(head))
+            if let body, body.readableBytes > 0 { try? driver.write(.body(body)) }
+            driver.end(nil)
+        }
     }
 
     /// The head of a streamed response; it goes out with the body's first write.
@@ -40,9 +36,14 @@ struct ResponseOutlet: Sendable {
 
     /// Closes the connection (a response cut short).
     func close() {
-        if loop.inEventLoop { return driver.value.close() }
+        onLoop { $0.close() }
+    }
+
+    /// Runs `operation` on the loop: at once when already there, otherwise queued.
+    private func onLoop(_ operation: @escaping @Sendable (RequestDriver) -> Void) {
+        if loop.inEventLoop { return operation(driver.value) }
         let driver = driver
-        loop.execute { driver.value.close() }
+        loop.execute { operation(driver.value) }
     }
 
     private func perform(_ operation: @escaping @Sendable (RequestDriver) throws -> EventLoopFuture<Void>?) async throws {

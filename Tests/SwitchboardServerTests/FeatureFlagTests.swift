@@ -50,6 +50,19 @@ import Testing
         #expect(paths.contains { $0.hasPrefix("routing.rules[0].when.flag") })
     }
 
+    /// The file is read without Yams's regular-expression resolver, so YAML's booleans are matched by spelling.
+    @Test(arguments: [("on", true), ("Yes", true), ("TRUE", true), ("off", false), ("no", false), ("False", false)])
+    func flagsTakeYAMLsBooleanSpellings(spelling: String, enabled: Bool) throws {
+        let configuration = try ConfigurationTests.load("flags:\n  a: {enabled: \(spelling)}\n").get()
+        #expect(configuration.routing.flags == FeatureFlags([FeatureFlag(name: "a", enabled: enabled)]))
+    }
+
+    @Test(arguments: ["\"true\"", "'yes'", "tRuE", "1", "~"])
+    func aQuotedOrOddBooleanIsAProblem(spelling: String) throws {
+        let problems = try ConfigurationTests.problems("flags:\n  a: {enabled: \(spelling)}\n")
+        #expect(problems.map(\.path) == ["flags.a.enabled (line 2)"])
+    }
+
     @Test func aFlaggedRuleRoutesOnlyTheKeysInTheRollout() async throws {
         try await GatewayHarness.run(configure: { configuration, _ in
             configuration.routing.flags = FeatureFlags([FeatureFlag(name: "try-openai", rolloutPercent: 50)])

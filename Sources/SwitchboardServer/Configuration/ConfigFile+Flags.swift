@@ -21,7 +21,7 @@ extension ConfigFile {
                 let key = keyNode.string ?? ""
                 switch key {
                 case "enabled":
-                    guard let enabled = entry.scalar.flatMap({ Bool.construct(from: $0) }) else {
+                    guard let enabled = Self.bool(entry) else {
                         problems.append(problem("\(path).enabled", entry, "must be true or false"))
                         continue
                     }

@@ -55,7 +55,7 @@ extension ConfigFile {
             case "max_input_characters": settings.maxInputCharacters = positiveInteger(value, path: fieldPath)
             case "banned_terms": settings.bannedTerms = strings(value, path: fieldPath)
             case "patterns": settings.patterns = strings(value, path: fieldPath)
-            case "scan_completions": settings.scanCompletions = value.bool ?? false
+            case "scan_completions": settings.scanCompletions = Self.bool(value) ?? false
             case "pii":
                 for (kindNode, actionNode) in mapping(value, path: fieldPath) {
                     let rulePath = "\(fieldPath).\(kindNode.string ?? "")"
@@ -92,7 +92,7 @@ extension ConfigFile {
     }
 
     private mutating func mapping(_ node: Node, path: String) -> Node.Mapping {
-        if node.null != nil { return [:] }
+        if Self.isNull(node) { return [:] }
         guard let mapping = node.mapping else {
             problems.append(problem(path, node, "must be a mapping"))
             return [:]

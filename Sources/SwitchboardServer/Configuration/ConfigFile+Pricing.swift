@@ -6,7 +6,7 @@ extension ConfigFile {
 
     /// Reads `pricing: {MODEL: {input, cached_input, output, max_output_tokens}}`, USD per million tokens.
     mutating func readPricing(_ node: Node) {
-        if node.scalar?.string.isEmpty == true || node.null != nil { return }
+        if node.scalar?.string.isEmpty == true || Self.isNull(node) { return }
         guard let mapping = node.mapping else {
             problems.append(problem("pricing", node, "must be a mapping of model names to prices"))
             return

@@ -103,15 +103,7 @@ public actor MemoryGovernanceStore: TenantRepository, KeyRepository, UsageReposi
         case .key: record.keyID ?? "(none)"
         case .model: record.publicModel
         case .provider: record.provider ?? "(none)"
-        case .day: UsageDay.format(record.time)
+        case .day: UTCDay(containing: record.time).formatted
         }
-    }
-}
-
-/// Formats a UTC day as `YYYY-MM-DD`, the `day` group name.
-public enum UsageDay {
-    public static func format(_ date: Date) -> String {
-        let components = BudgetPeriod.utcCalendarComponents(date)
-        return String(format: "%04d-%02d-%02d", components.year, components.month, components.day)
     }
 }

@@ -94,7 +94,7 @@ import Testing
             let a = try #require(byTenant.first { $0.group == "a" })
             #expect(a.requests == 2 && a.errors == 1 && a.promptTokens == 20 && a.cachedTokens == 4 && a.cost == USD(dollars: 0.75))
             let byDay = try await repository.summarize(groupBy: .day, from: nil, to: nil, tenant: "a")
-            #expect(byDay.map(\.group) == [UsageDay.format(Date(timeIntervalSince1970: day))])
+            #expect(byDay.map(\.group) == [UTCDay(containing: Date(timeIntervalSince1970: day)).formatted])
             let windowed = try await repository.summarize(groupBy: .model, from: Date(timeIntervalSince1970: day + 5), to: Date(timeIntervalSince1970: day + 86_400), tenant: nil)
             #expect(windowed.map(\.group) == ["m2"])
             #expect(try await repository.spend(of: .tenant("a"), since: .distantPast) == USD(dollars: 0.75))

@@ -27,7 +27,7 @@ public enum AdmissionRefusal: Error, Sendable {
                 retryAfterSeconds: max(1, Int(retryAfter.rounded(.up)))
             )
         case .budgetExceeded(let refusal):
-            let reset = refusal.status.resetsAt.map { " The budget resets at \(ISO8601DateFormatter().string(from: $0))." } ?? ""
+            let reset = refusal.status.resetsAt.map { " The budget resets at \($0.formatted(.iso8601))." } ?? ""
             return GatewayError(
                 status: 429, type: "insufficient_quota", code: "budget_exceeded",
                 message: "The \(refusal.status.period.rawValue) budget of \(refusal.scope) cannot cover this request (limit \(refusal.status.limit), spent \(refusal.status.spent), reserved \(refusal.status.reserved)).\(reset)"

@@ -6,36 +6,25 @@ public enum BudgetPeriod: String, Sendable, Codable, CaseIterable {
 
     /// The start of the period containing `date`.
     public func start(containing date: Date) -> Date {
-        let calendar = Self.utcCalendar
+        let day = UTCDay(containing: date)
         switch self {
         case .total: return .distantPast
-        case .day: return calendar.startOfDay(for: date)
-        case .week:
-            let components = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
-            return calendar.date(from: components) ?? calendar.startOfDay(for: date)
-        case .month:
-            return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? calendar.startOfDay(for: date)
+        case .day: return day.start
+        case .week: return day.monday.start
+        case .month: return day.firstOfMonth.start
         }
     }
 
     /// The end of the period containing `date` (when it resets), or `nil` for `total`.
     public func end(containing date: Date) -> Date? {
-        let start = start(containing: date)
-        let calendar = Self.utcCalendar
+        let day = UTCDay(containing: date)
         switch self {
         case .total: return nil
-        case .day: return calendar.date(byAdding: .day, value: 1, to: start)
-        case .week: return calendar.date(byAdding: .day, value: 7, to: start)
-        case .month: return calendar.date(byAdding: .month, value: 1, to: start)
+        case .day: return day.adding(days: 1).start
+        case .week: return day.monday.adding(days: 7).start
+        case .month: return day.firstOfNextMonth.start
         }
     }
-
-    static let utcCalendar: Calendar = {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        calendar.firstWeekday = 2
-        return calendar
-    }()
 }
 
 /// A spending cap over a period.
@@ -133,13 +122,5 @@ public enum ModelAccess {
         return allowList.contains { entry in
             entry == "*" || entry == model || (entry.hasSuffix("/*") && model.hasPrefix(entry.dropLast()))
         }
-    }
-}
-
-extension BudgetPeriod {
-    /// Year, month and day of `date` in UTC.
-    public static func utcCalendarComponents(_ date: Date) -> (year: Int, month: Int, day: Int) {
-        let components = utcCalendar.dateComponents([.year, .month, .day], from: date)
-        return (components.year ?? 1970, components.month ?? 1, components.day ?? 1)
     }
 }

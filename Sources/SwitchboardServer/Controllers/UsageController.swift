@@ -27,10 +27,8 @@ enum UsageQueryDate {
     static func parse(_ text: String?, param: String) throws(GatewayError) -> Date? {
         guard let text, !text.isEmpty else { return nil }
         if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        if let date = day.date(from: text) { return date }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let day = UTCDay(parsing: text) { return day.start }
         throw .invalidRequest("'\(param)' must be an ISO 8601 date or date-time, or Unix seconds.", param: param)
     }
 }

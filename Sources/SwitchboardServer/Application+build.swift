@@ -40,10 +40,11 @@ public struct GatewayDependencies: Sendable {
 
 extension SQLiteDatabase: ReadinessCheck {}
 
-/// Builds the gateway application from its dependencies. The caller owns the upstream connections' lifecycle.
+/// Builds the gateway's servers from its dependencies, as one service: the API server, and the metrics server when
+/// metrics have a port of their own. The caller owns the upstream connections' lifecycle.
 public func buildApplication(
     _ dependencies: GatewayDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) throws -> some Service {
     let configuration = dependencies.configuration
     let connections = dependencies.connections
     let providers = ProviderFactory.makeProviders(configuration.providers, connections: connections, defaults: configuration.timeouts)
@@ -57,36 +58,30 @@ public func buildApplication(
     )
     let hangUps = ConnectionHangUps()
     let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
-    var services: [any Service] = []
+    let limits = RequestDriver.Limits(maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout))
+    var servers: [any Service] = []
     let observability = configuration.observability
     if observability.metricsEnabled, let metricsPort = observability.metricsPort {
-        let metricsRouter = Router(context: BasicRequestContext.self)
+        let metricsRouter = Router(context: GatewayRequestContext.self)
         metricsRouter.addRoutes(metricsController(executor: executor, dependencies: dependencies).endpoints)
-        services.append(Application(
-            router: metricsRouter,
-            configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "switchboard-metrics"),
+        let metricsServing = RequestServing(router: metricsRouter, logger: dependencies.logger, serverName: "switchboard-metrics")
+        servers.append(GatewayHTTP1Channel(serving: metricsServing, limits: limits, connectionHandlers: { [ClientConnectionOptions()] }).server(
+            configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: metricsServing.serverName),
             onServerRunning: { channel in await dependencies.onMetricsServerRunning(channel.localAddress?.port ?? metricsPort) },
             logger: dependencies.logger
         ))
     }
-    let responder = router.buildResponder()
-    let serving = RequestServing(
-        respond: { request, context in try await responder.respond(to: request, context: context) }, logger: dependencies.logger,
-        serverName: GatewayHTTP1Channel.serverName
-    )
-    let limits = RequestDriver.Limits(maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout))
-    return Application(
-        responder: responder,
-        // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
-        server: GatewayHTTP1Channel.server(serving: serving, limits: limits) { [ClientConnectionOptions(), hangUps.handler()] },
+    let serving = RequestServing(router: router, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName)
+    // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
+    servers.append(GatewayHTTP1Channel(serving: serving, limits: limits, connectionHandlers: { [ClientConnectionOptions(), hangUps.handler()] }).server(
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: GatewayHTTP1Channel.serverName, backlog: configuration.listenBacklog,
+            address: .hostname(configuration.host, port: configuration.port), serverName: serving.serverName, backlog: configuration.listenBacklog,
             availableConnectionsDelegate: .maximum(ConnectionLimit.resolve(configured: configuration.maxConnections), logger: dependencies.logger)
         ),
-        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: dependencies.logger
-    )
+    ))
+    return ServiceGroup(configuration: .init(services: servers, logger: dependencies.logger))
 }
 
 /// The routes: health and readiness open, `/v1` for any key, `/admin/v1` for the admin key only.

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOHTTPTypesHTTP1
 
 /// The gateway's HTTP/1.1 connections: NIO's HTTP codec with its pipelining assistance, then the gateway's
@@ -24,10 +25,16 @@ struct GatewayHTTP1Channel: ServerChildChannel {
     /// Handlers between the HTTP codec and the driver, made for each connection.
     let connectionHandlers: @Sendable () -> [any ChannelHandler]
 
-    /// A server builder for `Application(server:)`. The application's own responder closure is not used:
-    /// it writes through Hummingbird's async channel, which this server does not have.
-    static func server(serving: RequestServing, limits: RequestDriver.Limits, connectionHandlers: @escaping @Sendable () -> [any ChannelHandler]) -> HTTPServerBuilder {
-        HTTPServerBuilder { _ in GatewayHTTP1Channel(serving: serving, limits: limits, connectionHandlers: connectionHandlers) }
+    /// The listening server for these connections. Hummingbird's `Application` is not used: its responder
+    /// closure writes through an async channel this server does not have, and its `run()` starts a date cache whose
+    /// `Calendar` opens ICU's time-zone data, megabytes of resident memory, for a header ``RequestServing`` writes.
+    func server(
+        configuration: ServerConfiguration, onServerRunning: @escaping @Sendable (any Channel) async -> Void, logger: Logger
+    ) -> Server<GatewayHTTP1Channel> {
+        Server(
+            childChannelSetup: self, configuration: configuration, onServerRunning: onServerRunning,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger
+        )
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {

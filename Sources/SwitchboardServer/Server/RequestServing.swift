@@ -20,6 +20,14 @@ struct RequestServing: Sendable {
     let serverName: String
     let dates = HTTPDateHeader()
 
+    /// Serves `router`'s routes.
+    init(router: Router<GatewayRequestContext>, logger: Logger, serverName: String) {
+        let responder = router.buildResponder()
+        self.respond = { request, context in try await responder.respond(to: request, context: context) }
+        self.logger = logger
+        self.serverName = serverName
+    }
+
     /// Starts the request's task.
     func start(_ request: Request, channel: any Channel, outlet: ResponseOutlet) {
         Task { await serve(request, channel: channel, outlet: outlet) }

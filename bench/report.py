@@ -73,7 +73,8 @@ def render(result, notes):
         f"{meta['cpus']} CPUs, {meta['memory_gib']} GiB, Linux {meta['kernel']} (a shared, noisy machine: the load generator, "
         "nginx, the mocks and the gateway all share the same cores). "
         f"{meta['wrk']}; {meta['nginx']}; {meta['swift']}. Each wrk run lasts {meta['duration_s']} s; every cell is the median "
-        f"of {meta['rounds']} rounds in which the four targets run back to back (order rotating).",
+        f"of {meta['rounds']} rounds in which the four targets run back to back (order rotating). The gateway is the "
+        "release build the container image ships: `--static-swift-stdlib`, linked by lld with packed relative relocations.",
         "",
         "Targets: **direct** is nginx answering fixed OpenAI bodies (the origin); **nginx-hop** is an nginx reverse proxy in "
         "front of it; **switchboard-full** is the gateway with a virtual key (two RPM and two TPM buckets, key and tenant "

@@ -15,7 +15,9 @@ enum Entrypoint {
         if let threads = ProcessInfo.processInfo.environment["SWITCHBOARD_THREADS"].flatMap(Int.init), threads > 0 {
             NIOSingletons.groupLoopCountSuggestion = threads
         }
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if !EventLoopExecutor.install() {
+            FileHandle.standardError.write(Data("warning: Swift Concurrency's global executor could not be moved to SwiftNIO's event loops; tasks run on the dispatch pool\n".utf8))
+        }
         await Switchboard.main()
     }
 }

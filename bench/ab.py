@@ -1,10 +1,12 @@
 """A/B of two gateway builds in one run (not the report): both serve the same nginx origin, full path (virtual
 key, JSON logs at info), and wrk alternates between them, so the machine's noise hits both alike.
-Run: python3 bench/ab.py BINARY_A BINARY_B. Knobs: AB_CONC (default 1,32), AB_MODES (json,stream), AB_ROUNDS
+Run: python3 bench/ab.py BINARY_A BINARY_B. Knobs: AB_CONC (default 1,32), AB_MODES (json,stream; `ttft` adds
+the time to the first token on a fresh connection, 300 samples each, A and B alternating), AB_ROUNDS
 (default 5), AB_DUR (seconds per run, default 3). Prints the median req/s, p50 and gateway CPU per request."""
 import os, sys, statistics, subprocess
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import clients
 import harness as h
 
 binaries = {"A": Path(sys.argv[1]).resolve(), "B": Path(sys.argv[2]).resolve()}
@@ -31,7 +33,17 @@ try:
         gateways[name] = (p.start(f"gateway-{name}", [str(binary), "serve", "--port", str(port)], env), port)
         h.wait_for(port, "/ready")
     results = {}
-    for mode in modes:
+    if "ttft" in modes:
+        path, body, key = t.path("switchboard-full", "stream"), t.body("switchboard-full", "stream"), t.key("switchboard-full")
+        times = {"A": [], "B": []}
+        for index in range(310):
+            for name in (("A", "B") if index % 2 == 0 else ("B", "A")):
+                elapsed = clients.time_to_first_token(gateways[name][1], path, body, key) * 1000
+                if index >= 10:  # the first ten are warm-up
+                    times[name].append(elapsed)
+        a, b = (statistics.median(times[n]) for n in ("A", "B"))
+        print(f"ttft   c=1   A p50 {a:.3f} ms | B p50 {b:.3f} ms | B-A {b - a:+.3f} ms", flush=True)
+    for mode in (m for m in modes if m != "ttft"):
         for c in conc:
             for round_index in range(rounds):
                 for name in (("A", "B") if round_index % 2 == 0 else ("B", "A")):

@@ -14,8 +14,10 @@ mode = os.environ.get("P_MODE", "json")
 conc = int(os.environ.get("P_CONC", "1"))
 dur = int(os.environ.get("P_DUR", "2"))
 top = int(os.environ.get("SW_TOP", "40"))
-runtime = next(line.split("=>")[1].split()[0] for line in subprocess.run(["ldd", str(h.BINARY)], capture_output=True, text=True).stdout.splitlines()
-               if "libswift_Concurrency" in line)
+# The Concurrency runtime: its shared library, or the binary itself when linked with --static-swift-stdlib.
+runtime = next((line.split("=>")[1].split()[0] for line in subprocess.run(["ldd", str(h.BINARY)], capture_output=True, text=True).stdout.splitlines()
+                if "libswift_Concurrency" in line), str(h.BINARY))
+event = "probe_" + re.sub(r"[^A-Za-z0-9_]", "_", Path(runtime).name.split(".")[0]) + ":swift_task_switch"
 # x86-64: the async context travels in r14, so the first ordinary argument (rdi) is the resume function.
 subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", "swift_task_switch"], capture_output=True)
 subprocess.run(["perf", "probe", "-q", "-x", runtime, "--add", "swift_task_switch fn=%di:u64"], check=True, capture_output=True)
@@ -24,13 +26,16 @@ p = h.Processes()
 try:
     t, gw = h.start_small_stack(p)
     h.run_wrk(t, "switchboard-full", mode, conc, 2, "warm")
-    regions = []
+    regions, bases = [], {}
     for line in Path(f"/proc/{gw.pid}/maps").read_text().splitlines():
         parts = line.split()
-        if len(parts) >= 6 and "x" in parts[1]:
+        if len(parts) >= 6:
             low, high = (int(x, 16) for x in parts[0].split("-"))
-            regions.append((low, high, int(parts[2], 16), parts[5]))
-    recorder = subprocess.Popen(["perf", "record", "-q", "-e", "probe_libswift_Concurrency:swift_task_switch", "-p", str(gw.pid), "-o", str(data),
+            if int(parts[2], 16) == 0:
+                bases.setdefault(parts[5], low)  # where the file's first byte, virtual address 0, is loaded
+            if "x" in parts[1]:
+                regions.append((low, high, parts[5]))
+    recorder = subprocess.Popen(["perf", "record", "-q", "-e", event, "-p", str(gw.pid), "-o", str(data),
                                  "--", "sleep", str(dur)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     requests = h.run_wrk(t, "switchboard-full", mode, conc, dur, "switches")["requests"]
     recorder.wait()
@@ -44,7 +49,7 @@ symbols = {}
 
 
 def symbol(address):
-    for low, high, offset, path in regions:
+    for low, high, path in regions:
         if low <= address < high:
             if path not in symbols:
                 listing = subprocess.run(["nm", "-n", "--defined-only", path], capture_output=True, text=True).stdout.splitlines()
@@ -54,7 +59,7 @@ def symbol(address):
                            if len(fields) >= 3 and re.fullmatch(r"[0-9a-f]+", fields[0])]
                 symbols[path] = ([entry[0] for entry in entries], [entry[1] for entry in entries])
             starts, names = symbols[path]
-            index = bisect.bisect_right(starts, address - low + offset) - 1
+            index = bisect.bisect_right(starts, address - bases.get(path, low)) - 1
             return (names[index] if index >= 0 else "?"), os.path.basename(path)
     return hex(address), "?"
 

@@ -170,6 +170,9 @@ import Testing
             #expect(try await gateway.call("/metrics", method: .GET, headers: []).status == 404)
             let response = try await gateway.client.execute(.init(url: url + "/metrics"), timeout: .seconds(10))
             #expect(response.status == .ok)
+            // Served by the gateway's own connection driver, which writes these two headers on every response.
+            #expect(response.headers["server"] == ["switchboard-metrics"])
+            #expect(response.headers["date"].first?.hasSuffix(" GMT") == true)
             let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
             #expect(body.contains("switchboard_usage_ledger_queue_depth"))
         }

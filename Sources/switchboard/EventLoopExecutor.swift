@@ -14,7 +14,6 @@ enum EventLoopExecutor {
     /// SwiftNIO's own installer looks the hook up with `dlsym`, which finds nothing in a binary linked with
     /// `--static-swift-stdlib`: there every task ran on the dispatch pool, a quarter slower under load. The
     /// same hook is then installed through a direct reference to the runtime's variable (`CConcurrencyHook`).
-    @discardableResult
     static func install() -> Bool {
         if NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() { return true }
         let hook: EnqueueHook = { job, _ in

@@ -5,7 +5,7 @@ import Foundation
 /// This is plain arithmetic (Howard Hinnant's `days_from_civil` and `civil_from_days`) rather than Foundation's
 /// `Calendar`: a UTC `Calendar` opens ICU's time-zone data, which kept about 3 MiB of ICU's code resident for the
 /// process's life, and every admission asks for the start of its budget's period.
-public struct UTCDay: Sendable, Hashable, Comparable {
+public struct UTCDay: Sendable, Hashable {
     /// Days since 1970-01-01 (negative before it).
     public var index: Int
 
@@ -93,9 +93,5 @@ public struct UTCDay: Sendable, Hashable, Comparable {
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return year >= 0 ? "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))" : "\(year)-\(padded(month, 2))-\(padded(day, 2))"
-    }
-
-    public static func < (lhs: UTCDay, rhs: UTCDay) -> Bool {
-        lhs.index < rhs.index
     }
 }

@@ -93,6 +93,26 @@ import Testing
             #expect(Self.statusLines(text).map { $0.prefix(13) } == ["HTTP/1.1 413 "])
             #expect(text.contains(#""code":"request_too_large""#))
             #expect(try await gateway.call("/health", method: .GET, headers: []).status == 200)
+            // The gateway still reads the unfinished body; without this, shutdown waits out its linger.
+            await connection.close()
+        }
+    }
+
+    /// After an early 413 the gateway says `Connection: close`, shuts its sending side and reads the rest of
+    /// the refused body before it closes: closing with the body unread would reset the connection.
+    @Test func anEarlyRefusalSaysCloseAndReadsTheRestOfTheBody() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.maxBodyBytes = 1024 }) { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let length = 256 * 1024
+            try await connection.send(Self.chatHead(length: length) + String(repeating: "a", count: 2048))
+            let answer = await connection.readToEnd()
+            #expect(Self.statusLines(answer).map { $0.prefix(13) } == ["HTTP/1.1 413 "])
+            #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+            // In pieces: a closed socket answers the first with a reset, which fails the writes after it.
+            for _ in 0..<(length / 2048 - 1) { try await connection.send(String(repeating: "a", count: 2048)) }
+            try await connection.closeOutput()
+            await connection.waitUntilClosed()
+            #expect(connection.errors == [])
         }
     }
 

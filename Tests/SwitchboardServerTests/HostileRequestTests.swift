@@ -17,6 +17,10 @@ import Testing
         /// `ADMIN`, `KEY` in values are replaced by the admin key and a virtual key.
         var headers: [(String, String)] = [("authorization", "Bearer KEY")]
         var status: Int
+        /// The answer comes while the client is still uploading. AsyncHTTPClient then closes the connection
+        /// and can fail the answer's body as it reads it (it does so against nginx's 413 too), so only the
+        /// status is checked; `ConnectionDriverTests` reads such an answer whole on a raw connection.
+        var answeredMidUpload = false
         var description: String { name }
     }
 
@@ -30,7 +34,7 @@ import Testing
         Case(name: "basic auth with the key", body: body(echo), headers: [("authorization", "Basic KEY")], status: 401),
         Case(name: "key with trailing junk", body: body(echo), headers: [("authorization", "Bearer KEYx")], status: 401),
         Case(name: "encoded NUL in key", body: body(echo), headers: [("authorization", "Bearer sk-sb-%00abc")], status: 401),
-        Case(name: "10 MB body", body: ByteBuffer(repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024), status: 413),
+        Case(name: "10 MB body", body: ByteBuffer(repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024), status: 413, answeredMidUpload: true),
         Case(name: "10,000-deep JSON", body: body(String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)), status: 400),
         Case(name: "10,000-deep JSON objects", body: body(String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)), status: 400),
         Case(name: "NUL bytes in JSON", body: ByteBuffer(bytes: Array(#"{"model":"mock/echo","messages":[{"role":"user","content":"a"#.utf8) + [0] + Array(#""}]}"#.utf8)), status: 400),
@@ -91,7 +95,8 @@ import Testing
                 do {
                     let response = try await gateway.client.execute(request, timeout: .seconds(30))
                     status = Int(response.status.code)
-                    text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                    let body = hostile.answeredMidUpload ? try? await response.body.collect(upTo: 1 << 20) : try await response.body.collect(upTo: 1 << 20)
+                    text = body.map { String(buffer: $0) } ?? ""
                 } catch {
                     Issue.record("\(hostile.name): \(error)")
                     continue

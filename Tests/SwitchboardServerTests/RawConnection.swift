@@ -56,6 +56,14 @@ final class RawConnection: Sendable {
         await read { _ in false }
     }
 
+    /// Waits until the connection is closed at both ends.
+    func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
+    }
+
+    /// The errors the connection saw, such as a reset by the server.
+    var errors: [String] { received.errors }
+
     func close() async {
         try? await channel.close()
     }
@@ -65,12 +73,15 @@ final class RawConnection: Sendable {
         private struct State {
             var text = ""
             var closed = false
+            var errors: [String] = []
             var waiters: [(done: @Sendable (String) -> Bool, continuation: CheckedContinuation<String, Never>)] = []
         }
         private let state = NIOLockedValueBox(State())
 
         func append(_ bytes: ByteBuffer) { update { $0.text += String(buffer: bytes) } }
         func finish() { update { $0.closed = true } }
+        func record(_ error: any Error) { update { $0.errors.append("\(error)") } }
+        var errors: [String] { state.withLockedValue(\.errors) }
 
         func wait(until done: @escaping @Sendable (String) -> Bool) async -> String {
             await withCheckedContinuation { continuation in
@@ -111,6 +122,11 @@ final class RawConnection: Sendable {
 
         func channelInactive(context: ChannelHandlerContext) {
             received.finish()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            received.record(error)
+            context.close(promise: nil)
         }
     }
 }

@@ -26,6 +26,9 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         var maxBodyBytes: Int
         /// From the request head to the end of its body (`server.body_timeout_ms`); slower uploads get 408.
         var bodyTimeout: TimeAmount
+        /// After an early answer, how long the rest of the refused body is read and dropped before the
+        /// connection closes anyway (see ``RequestDriver/State/lingering``).
+        var linger: TimeAmount = .seconds(2)
     }
 
     private enum State {
@@ -36,13 +39,19 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         /// The request is with the router. `discardingBody` after an early answer (too large, too slow): the
         /// rest of that body is dropped and the connection closes after the response.
         case responding(discardingBody: Bool)
+        /// An early answer is out and the sending side is shut, but the client is still uploading the refused
+        /// body. It is read and dropped until it ends, the client closes, or ``Limits/linger`` passes. Closing
+        /// at once, with its bytes unread, would make the kernel reset the connection, and a reset can discard
+        /// the answer before the client has read it (the reason for nginx's "lingering close").
+        case lingering
     }
 
     private let limits: Limits
     private let serve: RequestServing
     private var state = State.idle
     private var context: ChannelHandlerContext?
-    private var bodyTimer: Scheduled<Void>?
+    /// The body's upload deadline, or after an early answer the end of the lingering close.
+    private var deadline: Scheduled<Void>?
     /// Closes the connection once the current response ended: the client asked for it, or its body was cut off.
     private var closeAfterResponse = false
     /// Completed when the channel can take more writes again (a fast stream to a slow reader).
@@ -59,7 +68,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        cancelBodyTimer()
+        cancelDeadline()
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
     }
@@ -81,7 +90,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             }
             state = .receiving(head, body: body)
         case (.end, .receiving(let head, let body)):
-            cancelBodyTimer()
+            cancelDeadline()
             closeAfterResponse = closeAfterResponse || head.headerFields[.connection]?.lowercased() == "close"
             state = .responding(discardingBody: false)
             serve.start(Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), channel: context.channel, outlet: outlet(context))
@@ -89,6 +98,10 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             break
         case (.end, .responding(discardingBody: true)):
             state = .responding(discardingBody: false)
+        case (.body, .lingering):
+            break
+        case (.end, .lingering):
+            context.close(promise: nil)
         case (.head, _), (.body, _), (.end, _):
             // The pipelining handler ahead never passes parts out of order.
             context.close(promise: nil)
@@ -98,9 +111,9 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     /// A body that is still coming when the read burst ends gets its deadline; most requests arrive whole in
     /// one read and never schedule a timer.
     func channelReadComplete(context: ChannelHandlerContext) {
-        if case .receiving(let head, _) = state, bodyTimer == nil {
-            bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.bodyTimeout) { [self] in
-                bodyTimer = nil
+        if case .receiving(let head, _) = state, deadline == nil {
+            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limits.bodyTimeout) { [self] in
+                deadline = nil
                 if case .receiving = state { answerEarly(head, failure: GatewayError.bodyTimeout) }
             }
         }
@@ -118,13 +131,16 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client sent all it will: close now if idle, or once the current response is out.
-            if case .idle = state { context.close(promise: nil) } else { closeAfterResponse = true }
+            switch state {
+            case .idle, .lingering: context.close(promise: nil)
+            case .receiving, .responding: closeAfterResponse = true
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelBodyTimer()
+        cancelDeadline()
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
         context.fireChannelInactive()
@@ -144,7 +160,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     /// route answers it as it answers any other error. The connection closes after that answer.
     private func answerEarly(_ head: HTTPRequest, failure: any Error) {
         guard let context else { return }
-        cancelBodyTimer()
+        cancelDeadline()
         closeAfterResponse = true
         state = .responding(discardingBody: true)
         let request = Request(head: head, body: RequestBody(asyncSequence: FailingBody(error: failure)))
@@ -155,16 +171,21 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         ResponseOutlet(driver: NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
-    private func cancelBodyTimer() {
-        bodyTimer?.cancel()
-        bodyTimer = nil
+    private func cancelDeadline() {
+        deadline?.cancel()
+        deadline = nil
     }
 
     // MARK: Writing, on the event loop, for the request's ``ResponseOutlet``
 
-    /// Writes a part without flushing.
+    /// Writes a part without flushing. A head says `Connection: close` when the connection closes after it,
+    /// so that the client does not send its next request down a closing connection.
     func write(_ part: HTTPResponsePart) throws {
         guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        if case .head(var head) = part, closeAfterResponse {
+            head.headerFields[.connection] = "close"
+            return context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
         context.write(wrapOutboundOut(part), promise: nil)
     }
 
@@ -181,10 +202,31 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     func end(_ trailers: HTTPFields?) {
         guard let context else { return }
         let close = closeAfterResponse
-        if case .responding(discardingBody: false) = state { state = .idle }
+        switch state {
+        case .responding(discardingBody: false): state = .idle
+        case .responding(discardingBody: true): state = .lingering
+        case .idle, .receiving, .lingering: break
+        }
         // Writing the end may hand the next pipelined request in at once: the state is idle before.
         context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-        if close || !context.channel.isActive { context.close(promise: nil) }
+        if !context.channel.isActive {
+            context.close(promise: nil)
+        } else if case .lingering = state {
+            linger(context)
+        } else if close {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Shuts the sending side once the answer is written, and drops the rest of the body until it ends.
+    private func linger(_ context: ChannelHandlerContext) {
+        let shut = context.eventLoop.makePromise(of: Void.self)
+        shut.futureResult.assumeIsolated().whenFailure { [self] _ in self.context?.close(promise: nil) }
+        context.close(mode: .output, promise: shut)
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limits.linger) { [self] in
+            deadline = nil
+            self.context?.close(promise: nil)
+        }
     }
 
     /// Closes the connection: its response was cut short.

@@ -24,7 +24,7 @@ import Testing
 
     /// The status lines in `text` (a body may run straight into the next response's status line).
     static func statusLines(_ text: String) -> [String] {
-        text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0.prefix { $0 != "\r\n" } }
+        text.components(separatedBy: "HTTP/1.").dropFirst().map { "HTTP/1." + $0.prefix { $0 != "\r\n" } }
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
@@ -63,6 +63,67 @@ import Testing
             try await connection.send(Self.get("/health", id: "last", extra: "connection: close\r\n") + Self.get("/health", id: "ignored"))
             let text = await connection.readToEnd()
             #expect(Self.responseIDs(text) == ["last"])
+        }
+    }
+
+    /// A large answer on a connection that closes after it arrives whole: the close waits for the socket to
+    /// take every byte.
+    @Test func aLargeAnswerBeforeACloseArrivesWhole() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in
+            configuration.maxBodyBytes = 16 << 20
+            configuration.policy.limits.maxTotalCharacters = 8_000_000
+        }) { gateway in
+            // Larger than the most a socket's send buffer takes here (4 MiB), so the close comes with bytes unsent.
+            let connection = try await RawConnection.open(gateway.gatewayURL, receiveBuffer: 4096)
+            let prompt = String(repeating: "0123456789", count: 600_000)
+            let chat = GatewayHarness.chat("mock/echo", prompt)
+            try await connection.send(Self.chatHead(length: chat.utf8.count, extra: "connection: close\r\n") + chat)
+            let text = await connection.readToEnd()
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            #expect(parts.count == 2)
+            let length = parts[0].components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length: ") }
+            #expect(length.flatMap { Int($0.dropFirst("content-length: ".count)) } == parts.last?.utf8.count)
+            #expect(parts.last?.utf8.count ?? 0 > prompt.utf8.count)
+        }
+    }
+
+    @Test func anHTTP10RequestIsAnsweredAndTheConnectionCloses() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send("GET /health HTTP/1.0\r\nx-request-id: old\r\n\r\n")
+            let text = await connection.readToEnd()
+            #expect(Self.statusLines(text) == ["HTTP/1.0 200 OK"])
+            #expect(text.lowercased().contains("\r\nconnection: close\r\n"))
+            #expect(text.hasSuffix(#"{"status":"ok"}"#))
+        }
+    }
+
+    /// HTTP/1.0 has no chunked encoding: a stream's end is the connection's close.
+    @Test func anHTTP10StreamEndsWithTheConnection() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let chat = GatewayHarness.chat("mock/echo", "old client", stream: true)
+            try await connection.send(Self.chatHead(length: chat.utf8.count).replacingOccurrences(of: "HTTP/1.1", with: "HTTP/1.0") + chat)
+            let text = await connection.readToEnd()
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            #expect(Self.statusLines(parts[0]) == ["HTTP/1.0 200 OK"])
+            #expect(!parts[0].lowercased().contains("transfer-encoding"))
+            let body = parts.dropFirst().joined(separator: "\r\n\r\n")
+            #expect(body.hasPrefix("data: {"))
+            #expect(body.hasSuffix("data: [DONE]\n\n"))
+            #expect(GatewayHarness.content(ofChunks: GatewayHarness.events(body)) == "old client")
+        }
+    }
+
+    @Test func anHTTP10KeepAliveConnectionStaysOpen() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let request = { (id: String) in "GET /health HTTP/1.0\r\nconnection: keep-alive\r\nx-request-id: \(id)\r\n\r\n" }
+            try await connection.send(request("one") + request("two"))
+            let text = await connection.read { Self.responseIDs($0).count == 2 && $0.hasSuffix("}") }
+            #expect(Self.responseIDs(text) == ["one", "two"])
+            #expect(Self.statusLines(text) == ["HTTP/1.0 200 OK", "HTTP/1.0 200 OK"])
+            await connection.close()
         }
     }
 

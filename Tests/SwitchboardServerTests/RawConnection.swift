@@ -14,11 +14,14 @@ final class RawConnection: Sendable {
         self.received = received
     }
 
-    /// Connects to `url`'s port on 127.0.0.1 (a gateway URL such as `http://127.0.0.1:8080`).
-    static func open(_ url: String) async throws -> RawConnection {
+    /// Connects to `url`'s port on 127.0.0.1 (a gateway URL such as `http://127.0.0.1:8080`). A small
+    /// `receiveBuffer` makes the gateway's writes of a large answer wait for the client.
+    static func open(_ url: String, receiveBuffer: Int? = nil) async throws -> RawConnection {
         let port = Int(url.split(separator: ":").last!)!
         let received = Received()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer) }
+        let channel = try await bootstrap
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received: received)) }

@@ -6,8 +6,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOHTTPTypesHTTP1
 
-/// The gateway's HTTP/1.1 connections: NIO's HTTP codec with its pipelining assistance, then the gateway's
-/// connection handlers, then a ``RequestDriver`` that serves each request (see there for why it replaces
+/// The gateway's HTTP/1.1 connections: NIO's HTTP codec with its pipelining assistance, ``HTTP10Framing``,
+/// then the gateway's connection handlers, then a ``RequestDriver`` that serves each request (see there for why it replaces
 /// Hummingbird's async channel loop). Hummingbird still owns the listening socket, the accept loop, the
 /// connection limit and graceful shutdown: on shutdown every connection is asked to quiesce, NIO's
 /// pipelining handler closes it once its response in flight ended, and ``handle(value:logger:)`` returns.
@@ -44,6 +44,7 @@ struct GatewayHTTP1Channel: ServerChildChannel {
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false
             )
+            try pipeline.addHandler(HTTP10Framing())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers(connectionHandlers())
             try pipeline.addHandler(RequestDriver(limits: limits, serve: serving))

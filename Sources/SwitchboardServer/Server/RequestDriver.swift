@@ -207,14 +207,17 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         case .responding(discardingBody: true): state = .lingering
         case .idle, .receiving, .lingering: break
         }
-        // Writing the end may hand the next pipelined request in at once: the state is idle before.
-        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-        if !context.channel.isActive {
-            context.close(promise: nil)
-        } else if case .lingering = state {
+        guard close || !context.channel.isActive else {
+            // Writing the end may hand the next pipelined request in at once: the state is idle before.
+            return context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        }
+        // Closing at once would drop what the socket has not taken yet: a large answer would arrive cut short.
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: written)
+        if case .lingering = state {
             linger(context)
-        } else if close {
-            context.close(promise: nil)
+        } else {
+            written.futureResult.assumeIsolated().whenComplete { [self] _ in self.context?.close(promise: nil) }
         }
     }
 

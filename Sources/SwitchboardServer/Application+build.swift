@@ -58,7 +58,10 @@ public func buildApplication(
     )
     let hangUps = ConnectionHangUps()
     let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
-    let limits = RequestDriver.Limits(maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout))
+    let limits = RequestDriver.Limits(
+        maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout),
+        keepAliveTimeout: TimeAmount(configuration.keepAliveTimeout)
+    )
     var servers: [any Service] = []
     let observability = configuration.observability
     if observability.metricsEnabled, let metricsPort = observability.metricsPort {

@@ -127,6 +127,19 @@ import Testing
         }
     }
 
+    /// An idle connection closes after the keep-alive timeout, whether it never sent a request or is between two.
+    @Test func anIdleConnectionClosesAfterTheKeepAliveTimeout() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.keepAliveTimeout = .milliseconds(200) }) { gateway in
+            let silent = try await RawConnection.open(gateway.gatewayURL)
+            let used = try await RawConnection.open(gateway.gatewayURL)
+            try await used.send(Self.get("/health", id: "before-idle"))
+            let answered = await used.readToEnd()
+            #expect(Self.responseIDs(answered) == ["before-idle"])
+            #expect(await silent.readToEnd() == "")
+            #expect(silent.errors == [] && used.errors == [])
+        }
+    }
+
     @Test func aHalfClosedClientStillGetsItsAnswer() async throws {
         try await GatewayHarness.run { gateway in
             let connection = try await RawConnection.open(gateway.gatewayURL)

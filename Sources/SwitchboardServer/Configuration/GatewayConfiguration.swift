@@ -18,6 +18,9 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGrace: Duration = .seconds(30)
     /// Longest time a client may take to send a request body.
     public var bodyTimeout: Duration = .seconds(30)
+    /// Longest time a client connection may stay open with no request on it. Above the usual load balancer
+    /// idle timeout (60 s), so that the balancer, not the gateway, closes first, as with nginx's 75 s.
+    public var keepAliveTimeout: Duration = .seconds(75)
     /// Largest accepted request body.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Connections the kernel queues for the gateway to accept. A burst beyond it is dropped and retried by

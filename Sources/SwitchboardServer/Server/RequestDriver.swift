@@ -26,6 +26,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         var maxBodyBytes: Int
         /// From the request head to the end of its body (`server.body_timeout_ms`); slower uploads get 408.
         var bodyTimeout: TimeAmount
+        /// How long the connection may wait for its next request (`server.keep_alive_timeout_ms`).
+        var keepAliveTimeout: TimeAmount
         /// After an early answer, how long the rest of the refused body is read and dropped before the
         /// connection closes anyway (see ``RequestDriver/State/lingering``).
         var linger: TimeAmount = .seconds(2)
@@ -52,6 +54,11 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     /// The body's upload deadline, or after an early answer the end of the lingering close.
     private var deadline: Scheduled<Void>?
+    /// When the connection last became idle: opened, or its last response ended.
+    private var idleSince = NIODeadline.now()
+    /// Closes the connection once it has been idle for ``Limits/keepAliveTimeout``. One timer per connection,
+    /// rescheduled only when it fires, so that a request costs a clock read, not a timer.
+    private var idleTimer: Scheduled<Void>?
     /// Closes the connection once the current response ended: the client asked for it, or its body was cut off.
     private var closeAfterResponse = false
     /// Completed when the channel can take more writes again (a fast stream to a slow reader).
@@ -64,11 +71,14 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        becameIdle(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         cancelDeadline()
+        idleTimer?.cancel()
+        idleTimer = nil
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
     }
@@ -141,6 +151,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
+        idleTimer?.cancel()
+        idleTimer = nil
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
         context.fireChannelInactive()
@@ -169,6 +181,25 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
 
     private func outlet(_ context: ChannelHandlerContext) -> ResponseOutlet {
         ResponseOutlet(driver: NIOLoopBound(self, eventLoop: context.eventLoop))
+    }
+
+    /// Starts the idle clock, and the connection's idle timer unless it is already running.
+    private func becameIdle(_ context: ChannelHandlerContext) {
+        idleSince = .now()
+        if idleTimer == nil { scheduleIdleCheck(context, in: limits.keepAliveTimeout) }
+    }
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, in delay: TimeAmount) {
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            idleTimer = nil
+            guard case .idle = state, let context = self.context else { return }
+            let closesAt = idleSince + limits.keepAliveTimeout
+            if closesAt <= .now() {
+                context.close(promise: nil)
+            } else {
+                scheduleIdleCheck(context, in: closesAt - .now())
+            }
+        }
     }
 
     private func cancelDeadline() {
@@ -203,7 +234,9 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         guard let context else { return }
         let close = closeAfterResponse
         switch state {
-        case .responding(discardingBody: false): state = .idle
+        case .responding(discardingBody: false):
+            state = .idle
+            becameIdle(context)
         case .responding(discardingBody: true): state = .lingering
         case .idle, .receiving, .lingering: break
         }

@@ -103,6 +103,9 @@ public struct UpstreamHTTP: Sendable {
                 return UpstreamError(.firstByteTimeout, provider: provider)
             case .readTimeout:
                 return UpstreamError(beforeHeaders ? .firstByteTimeout : .timeout, provider: provider, message: transportError.description)
+            case .outOfDescriptors:
+                // The gateway's own limit: no breaker, retry or failover counts it against the provider.
+                return GatewayError.overloaded
             case .connectTimeout, .connectFailed, .invalidURL, .shutDown:
                 return UpstreamError(.connection, provider: provider, message: transportError.description)
             case .closed:

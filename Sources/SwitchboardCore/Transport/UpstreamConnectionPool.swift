@@ -140,8 +140,7 @@ final class LoopConnectionPool: @unchecked Sendable {
         connecting.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .failure(let error):
-                let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
-                exchange.fail(timedOut ? UpstreamTransportError.connectTimeout : UpstreamTransportError.connectFailed)
+                exchange.fail(UpstreamTransportError.connectFailure(error))
             case .success(let channel):
                 guard let connection = try? channel.pipeline.syncOperations.handler(type: HTTP1Connection.self) else {
                     channel.close(promise: nil)

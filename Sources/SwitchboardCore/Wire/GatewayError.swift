@@ -69,6 +69,12 @@ public struct GatewayError: Error, Sendable, Equatable {
         status: 499, type: "client_closed_request", code: "client_disconnected", message: "The client closed the request."
     )
 
+    /// 503: the gateway is out of a resource of its own (file descriptors) and could not reach the upstream.
+    public static let overloaded = Self(
+        status: 503, type: "server_error", code: "gateway_overloaded",
+        message: "The gateway is overloaded and could not open an upstream connection. Retry shortly.", retryAfterSeconds: 1
+    )
+
     /// 500: an unexpected internal failure; the detail goes to the log, not to the client.
     public static let internalError = Self(
         status: 500, type: "server_error", code: "internal_error",

@@ -7,8 +7,8 @@ import NIOPosix
 import NIOHTTPTypesHTTP1
 
 /// The gateway's HTTP/1.1 connections: NIO's HTTP codec with its pipelining assistance, ``HTTP10Framing``,
-/// then the gateway's connection handlers, then a ``RequestDriver`` that serves each request (see there for why it replaces
-/// Hummingbird's async channel loop). Hummingbird still owns the listening socket, the accept loop, the
+/// the gateway's connection handlers, then a ``RequestDriver`` that serves each request (see there for why it
+/// replaces Hummingbird's async channel loop). Hummingbird still owns the listening socket, the accept loop, the
 /// connection limit and graceful shutdown: on shutdown every connection is asked to quiesce, NIO's
 /// pipelining handler closes it once its response in flight ended, and ``handle(value:logger:)`` returns.
 struct GatewayHTTP1Channel: ServerChildChannel {

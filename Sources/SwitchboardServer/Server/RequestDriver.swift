@@ -76,11 +76,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        cancelDeadline()
-        idleTimer?.cancel()
-        idleTimer = nil
-        writable?.fail(ChannelError.ioOnClosedChannel)
-        writable = nil
+        connectionEnded()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -150,11 +146,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelDeadline()
-        idleTimer?.cancel()
-        idleTimer = nil
-        writable?.fail(ChannelError.ioOnClosedChannel)
-        writable = nil
+        connectionEnded()
         context.fireChannelInactive()
     }
 
@@ -200,6 +192,15 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
                 scheduleIdleCheck(context, in: closesAt - .now())
             }
         }
+    }
+
+    /// Stops the timers and fails a write waiting for the client.
+    private func connectionEnded() {
+        cancelDeadline()
+        idleTimer?.cancel()
+        idleTimer = nil
+        writable?.fail(ChannelError.ioOnClosedChannel)
+        writable = nil
     }
 
     private func cancelDeadline() {

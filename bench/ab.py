@@ -16,11 +16,6 @@ rounds = int(os.environ.get("AB_ROUNDS", "5"))
 dur = int(os.environ.get("AB_DUR", "3"))
 
 
-def cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 p = h.Processes()
 try:
     t, _ = h.start_small_stack(p)  # nginx, the mock and gateway A's data directory with its virtual key
@@ -48,9 +43,9 @@ try:
             for round_index in range(rounds):
                 for name in (("A", "B") if round_index % 2 == 0 else ("B", "A")):
                     process, port = gateways[name]
-                    before = cpu_seconds(process.pid)
+                    before = h.cpu_seconds(process.pid)
                     s = h.run_wrk(t, "switchboard-full", mode, c, dur, f"ab-{name}-{mode}-{c}-{round_index}", port=port)
-                    used = cpu_seconds(process.pid) - before
+                    used = h.cpu_seconds(process.pid) - before
                     results.setdefault((mode, c, name), []).append((s["rps"], s["latency_us"]["p50"], used / max(1, s["rps"] * dur) * 1e6))
             row = []
             for name in ("A", "B"):

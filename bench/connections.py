@@ -31,11 +31,6 @@ def exchange(sock, request):
     return (time.perf_counter() - start) * 1000
 
 
-def cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 p = h.Processes()
 try:
     t, gateway = h.start_small_stack(p)
@@ -43,15 +38,15 @@ try:
         for target in ("direct", "switchboard-full"):
             port = t.port(target)
             request = clients.post_request(port, t.path(target, "json"), t.body(target, "json"), t.key(target))
-            before = cpu_seconds(gateway.pid)
+            before = h.cpu_seconds(gateway.pid)
             fresh = []
             for _ in range(requests):
                 with connect(port) as sock:
                     fresh.append(exchange(sock, request))
-            middle = cpu_seconds(gateway.pid)
+            middle = h.cpu_seconds(gateway.pid)
             with connect(port) as sock:
                 kept = [exchange(sock, request) for _ in range(requests)]
-            after = cpu_seconds(gateway.pid)
+            after = h.cpu_seconds(gateway.pid)
             line = f"round {round_index} {target:17} fresh {statistics.median(fresh):.3f} ms | kept {statistics.median(kept):.3f} ms"
             if target != "direct":
                 line += f" | gateway CPU/request fresh {(middle - before) / requests * 1e6:.0f} us, kept {(after - middle) / requests * 1e6:.0f} us"

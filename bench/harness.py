@@ -133,6 +133,13 @@ def wait_for(port, path, timeout=30.0, interval=0.002):
     raise RuntimeError(f"127.0.0.1:{port}{path} did not answer 200 within {timeout}s")
 
 
+def cpu_seconds(pid):
+    """User plus system CPU the process has used, from /proc, seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid):
     """Resident set size from /proc, MiB."""
     with open(f"/proc/{pid}/status") as status:

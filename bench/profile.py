@@ -13,18 +13,15 @@ p = h.Processes()
 try:
     t, gw = h.start_small_stack(p)
     h.run_wrk(t, "switchboard-full", mode, conc, 2, "warm")
-    def cpu_seconds():
-        fields = Path(f"/proc/{gw.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     def threads():
         result = {}
         for task in Path(f"/proc/{gw.pid}/task").iterdir():
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
             result[task.name] = ((task / "comm").read_text().strip(), int(fields[11]) + int(fields[12]))
         return result
-    before, threads_before = cpu_seconds(), threads()
+    before, threads_before = h.cpu_seconds(gw.pid), threads()
     s = h.run_wrk(t, "switchboard-full", mode, conc, dur, "measured")
-    used = cpu_seconds() - before
+    used = h.cpu_seconds(gw.pid) - before
     busy = {}
     for tid, (name, ticks) in threads().items():
         busy[name] = busy.get(name, 0) + ticks - threads_before.get(tid, (name, 0))[1]

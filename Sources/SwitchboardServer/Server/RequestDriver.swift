@@ -245,14 +245,14 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             // Writing the end may hand the next pipelined request in at once: the state is idle before.
             return context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         }
+        if case .lingering = state {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            return linger(context)
+        }
         // Closing at once would drop what the socket has not taken yet: a large answer would arrive cut short.
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: written)
-        if case .lingering = state {
-            linger(context)
-        } else {
-            written.futureResult.assumeIsolated().whenComplete { [self] _ in self.context?.close(promise: nil) }
-        }
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in self.context?.close(promise: nil) }
     }
 
     /// Shuts the sending side once the answer is written, and drops the rest of the body until it ends.

@@ -66,6 +66,30 @@ import Testing
         }
     }
 
+    /// `close` is one token of a list (RFC 9110 §7.6.1): in any case, beside others, or in a second field. An
+    /// HTTP/1.0 request with another option gets `close` added beside it.
+    @Test(arguments: [
+        "connection: TE, close\r\n", "connection: Close\r\n", "connection: te\r\nconnection: close\r\n",
+        "connection: keep-alive ,close \r\n",
+    ])
+    func closeAmongOtherConnectionOptionsEndsTheConnection(_ field: String) async throws {
+        try await Self.expectClosesAfterOneAnswer(Self.get("/health", id: "last", extra: field) + Self.get("/health", id: "ignored"))
+    }
+
+    @Test func anHTTP10RequestWithAnotherConnectionOptionCloses() async throws {
+        try await Self.expectClosesAfterOneAnswer("GET /health HTTP/1.0\r\nconnection: TE\r\nx-request-id: last\r\n\r\n")
+    }
+
+    private static func expectClosesAfterOneAnswer(_ requests: String) async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send(requests)
+            let text = await connection.readToEnd()
+            #expect(Self.responseIDs(text) == ["last"])
+            #expect(text.lowercased().contains("\r\nconnection: close\r\n"))
+        }
+    }
+
     /// A large answer on a connection that closes after it arrives whole: the close waits for the socket to
     /// take every byte.
     @Test func aLargeAnswerBeforeACloseArrivesWhole() async throws {

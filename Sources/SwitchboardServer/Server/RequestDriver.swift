@@ -97,7 +97,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             state = .receiving(head, body: body)
         case (.end, .receiving(let head, let body)):
             cancelDeadline()
-            closeAfterResponse = closeAfterResponse || head.headerFields[.connection]?.lowercased() == "close"
+            closeAfterResponse = closeAfterResponse || head.headerFields.asksToClose
             state = .responding(discardingBody: false)
             serve.start(Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), channel: context.channel, outlet: outlet(context))
         case (.body, .responding(discardingBody: true)):
@@ -269,6 +269,17 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     /// Closes the connection: its response was cut short.
     func close() {
         context?.close(promise: nil)
+    }
+}
+
+extension HTTPFields {
+    /// Whether a `Connection` field carries the `close` option. The field is a comma-separated list of
+    /// case-insensitive tokens (RFC 9110 §7.6.1), so `close` may come with others, as in `TE, close`, and the
+    /// field may be sent more than once.
+    var asksToClose: Bool {
+        self[values: .connection].contains { value in
+            value.lowercased().split(separator: ",").contains { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) == ["close"] }
+        }
     }
 }
 

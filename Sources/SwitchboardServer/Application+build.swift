@@ -60,7 +60,7 @@ public func buildApplication(
     let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
     let limits = RequestDriver.Limits(
         maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout),
-        keepAliveTimeout: TimeAmount(configuration.keepAliveTimeout)
+        keepAliveTimeout: TimeAmount(configuration.keepAliveTimeout), sendTimeout: TimeAmount(configuration.sendTimeout)
     )
     var servers: [any Service] = []
     let observability = configuration.observability

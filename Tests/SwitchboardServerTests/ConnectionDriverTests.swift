@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SwitchboardCore
 import Testing
 
 @testable import SwitchboardServer
@@ -161,6 +162,33 @@ import Testing
             #expect(Self.responseIDs(answered) == ["before-idle"])
             #expect(await silent.readToEnd() == "")
             #expect(silent.errors == [] && used.errors == [])
+        }
+    }
+
+    /// A client that stops reading a stream is cut off after the send timeout: the upstream request is cancelled
+    /// and the usage recorded, as for a client that hangs up.
+    @Test func aStalledStreamReaderIsCutOffAfterTheSendTimeout() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in configuration.sendTimeout = .milliseconds(300) }) { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL, receiveBuffer: 4096, reading: false)
+            // 20,000 chunks of 1 KB: more than the sockets between gateway and client buffer (loopback's send
+            // buffers grow to 4 MB).
+            let word = String(repeating: "a", count: 1000)
+            let chat = GatewayHarness.chat("openai/gpt-4o@repeat=2000", Array(repeating: word, count: 10).joined(separator: " "), stream: true)
+            try await connection.send(Self.chatHead(length: chat.utf8.count) + chat)
+            try await withTimeLimit(.seconds(10)) { await gateway.recorder.waitForDisconnects(1) }
+            try await connection.startReading()
+            let text = await connection.readToEnd()
+            #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK"])
+            #expect(!text.hasSuffix("data: [DONE]\n\n"))
+            let record = try await withTimeLimit(.seconds(5)) { () -> UsageRecord in
+                while true {
+                    if let record = await gateway.records().first { return record }
+                    try Task.checkCancellation()
+                    await Task.yield()
+                }
+            }
+            #expect(record.streamed && record.clientDisconnected && record.estimated)
+            #expect(record.completionTokens > 0)
         }
     }
 

@@ -195,19 +195,27 @@ struct GatewayHarness: Sendable {
 }
 
 /// Fails the test instead of hanging when `operation` does not finish in time. A guard, not synchronisation.
+/// The operation runs in a task of its own, which is cancelled and left behind at the limit: a task group would
+/// wait for an operation that ignores cancellation (a continuation nobody resumes) and hang the test run.
 func withTimeLimit<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
+    let outcome = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    let finish = { @Sendable (result: Result<T, any Error>) -> Bool in
+        guard let continuation = outcome.withLock({ $0.take() }) else { return false }
+        continuation.resume(with: result)
+        return true
+    }
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.withLock { $0 = continuation }
+        let work = Task {
+            do { _ = finish(.success(try await operation())) } catch { _ = finish(.failure(error)) }
         }
-        defer { group.cancelAll() }
-        guard let value = try await group.next() ?? nil else {
-            Issue.record("operation did not finish within \(limit)")
-            throw CancellationError()
+        Task {
+            try? await Task.sleep(for: limit)
+            if finish(.failure(CancellationError())) {
+                work.cancel()
+                Issue.record("operation did not finish within \(limit)")
+            }
         }
-        return value
     }
 }
 

@@ -15,14 +15,16 @@ final class RawConnection: Sendable {
     }
 
     /// Connects to `url`'s port on 127.0.0.1 (a gateway URL such as `http://127.0.0.1:8080`). A small
-    /// `receiveBuffer` makes the gateway's writes of a large answer wait for the client.
-    static func open(_ url: String, receiveBuffer: Int? = nil) async throws -> RawConnection {
+    /// `receiveBuffer` makes the gateway's writes of a large answer wait for the client; with `reading` false
+    /// nothing is read until ``startReading()`` (a client that stalls).
+    static func open(_ url: String, receiveBuffer: Int? = nil, reading: Bool = true) async throws -> RawConnection {
         let port = Int(url.split(separator: ":").last!)!
         let received = Received()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer) }
         let channel = try await bootstrap
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.autoRead, value: reading)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received: received)) }
             }
@@ -32,6 +34,12 @@ final class RawConnection: Sendable {
 
     func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Reads what arrives from now on.
+    func startReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
     }
 
     /// Closes the client's sending side; the connection stays open for the answer.

@@ -21,6 +21,9 @@ public struct GatewayConfiguration: Sendable {
     /// Longest time a client connection may stay open with no request on it. Above the usual load balancer
     /// idle timeout (60 s), so that the balancer, not the gateway, closes first, as with nginx's 75 s.
     public var keepAliveTimeout: Duration = .seconds(75)
+    /// Longest time a response may wait for a client that reads none of it (a stalled stream reader) before
+    /// the connection closes; nginx's `send_timeout` is the same 60 s.
+    public var sendTimeout: Duration = .seconds(60)
     /// Largest accepted request body.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Connections the kernel queues for the gateway to accept. A burst beyond it is dropped and retried by

@@ -54,6 +54,7 @@ struct SettingsReader {
         if let value = boolean(.hsts) { configuration.hsts = value }
         if let value = integer(.bodyTimeout, in: 1...3_600_000) { configuration.bodyTimeout = .milliseconds(value) }
         if let value = integer(.keepAliveTimeout, in: 1...3_600_000) { configuration.keepAliveTimeout = .milliseconds(value) }
+        if let value = integer(.sendTimeout, in: 1...3_600_000) { configuration.sendTimeout = .milliseconds(value) }
         if let text = string(.corsAllowedOrigins) {
             let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for origin in origins where origin == "*" || !URLCheck.isHTTP(origin) || origin.hasSuffix("/") {

@@ -39,6 +39,13 @@ struct MockAnswer {
         completionTokens = words.count
     }
 
+    /// Says a text answer `times` over: a long stream from a short request.
+    mutating func repeatText(_ times: Int) {
+        guard case .text(let words) = content, times > 1 else { return }
+        content = .text(Array(repeatElement(words, count: times).joined()))
+        completionTokens *= times
+    }
+
     var text: String? {
         if case .text(let words) = content { return words.joined(separator: " ") }
         return nil

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Keys: `status=N` (answer with that error status), `retry-after=S` and `retry-after-ms=MS` (with a status),
 /// `headers-delay-ms=MS` (wait before the response headers), `chunk-delay-ms=MS` (wait before each stream
-/// chunk), `first-chunk-delay-ms=MS` (wait before the first chunk instead), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `hang` (accept
+/// chunk), `first-chunk-delay-ms=MS` (wait before the first chunk instead), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `repeat=N` (say the
+/// answer N times over: a long stream from a short request), `hang` (accept
 /// and never answer), `code=X` (the error `code` of an injected status), `fail-first=N` (inject the fault into the
 /// first N requests carrying the same fault, then answer normally: a burst that recovers).
 public struct MockFault: Sendable, Equatable {
@@ -17,6 +18,7 @@ public struct MockFault: Sendable, Equatable {
     public var chunkDelayMilliseconds = 0
     public var firstChunkDelayMilliseconds: Int?
     public var dropAfterChunks: Int?
+    public var repeatAnswer: Int?
     public var hang = false
     public var code: String?
     public var failFirst: Int?
@@ -36,6 +38,7 @@ public struct MockFault: Sendable, Equatable {
             case "chunk-delay-ms": chunkDelayMilliseconds = Int(value) ?? 0
             case "first-chunk-delay-ms": firstChunkDelayMilliseconds = Int(value)
             case "drop-after": dropAfterChunks = Int(value)
+            case "repeat": repeatAnswer = Int(value)
             case "hang": hang = true
             case "code": code = value
             case "fail-first": failFirst = Int(value)

@@ -80,7 +80,8 @@ public struct MockUpstream: Sendable {
             if let millis = fault.retryAfterMilliseconds { headers[HTTPField.Name("retry-after-ms")!] = millis }
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: format.errorBody(status: status, code: fault.code)))
         }
-        let answer = format.answer(to: json)
+        var answer = format.answer(to: json)
+        if let times = fault.repeatAnswer { answer.repeatText(times) }
         let id = "mock-\(UUID().uuidString.prefix(8).lowercased())"
         guard isStream, let hangUp else {
             await hangUp?.release()

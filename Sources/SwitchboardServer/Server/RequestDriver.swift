@@ -28,6 +28,9 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         var bodyTimeout: TimeAmount
         /// How long the connection may wait for its next request (`server.keep_alive_timeout_ms`).
         var keepAliveTimeout: TimeAmount
+        /// How long a response's write may wait for a client that takes nothing (`server.send_timeout_ms`) before
+        /// the connection closes.
+        var sendTimeout: TimeAmount
         /// After an early answer, how long the rest of the refused body is read and dropped before the
         /// connection closes anyway (see ``RequestDriver/State/lingering``).
         var linger: TimeAmount = .seconds(2)
@@ -63,6 +66,9 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     private var closeAfterResponse = false
     /// Completed when the channel can take more writes again (a fast stream to a slow reader).
     private var writable: EventLoopPromise<Void>?
+    /// Closes the connection when ``writable`` has waited ``Limits/sendTimeout``: a client that stopped reading
+    /// would otherwise hold its stream, and the upstream connection behind it, for as long as the upstream lasts.
+    private var sendTimer: Scheduled<Void>?
 
     init(limits: Limits, serve: RequestServing) {
         self.limits = limits
@@ -129,6 +135,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, let writable {
             self.writable = nil
+            sendTimer?.cancel()
+            sendTimer = nil
             writable.succeed()
         }
         context.fireChannelWritabilityChanged()
@@ -199,6 +207,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         cancelDeadline()
         idleTimer?.cancel()
         idleTimer = nil
+        sendTimer?.cancel()
+        sendTimer = nil
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
     }
@@ -226,7 +236,13 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
         context.writeAndFlush(wrapOutboundOut(part), promise: nil)
         guard !context.channel.isWritable else { return nil }
-        if writable == nil { writable = context.eventLoop.makePromise() }
+        if writable == nil {
+            writable = context.eventLoop.makePromise()
+            sendTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.sendTimeout) { [self] in
+                sendTimer = nil
+                self.context?.close(promise: nil)
+            }
+        }
         return writable?.futureResult
     }
 

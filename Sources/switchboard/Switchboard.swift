@@ -138,6 +138,7 @@ struct MockUpstreamCommand: AsyncParsableCommand {
               chunk-delay-ms    wait before each stream chunk
               first-chunk-delay-ms  wait before the first chunk instead (0: at once)
               drop-after=N      send N stream chunks, then cut the connection
+              repeat=N          say the answer N times over (a long stream from a short request)
               hang              accept the request and never answer
             """
     )

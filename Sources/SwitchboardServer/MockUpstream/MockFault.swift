@@ -6,10 +6,11 @@ import Foundation
 ///
 /// Keys: `status=N` (answer with that error status), `retry-after=S` and `retry-after-ms=MS` (with a status),
 /// `headers-delay-ms=MS` (wait before the response headers), `chunk-delay-ms=MS` (wait before each stream
-/// chunk), `first-chunk-delay-ms=MS` (wait before the first chunk instead), `drop-after=N` (stream N chunks, then cut the connection without an end marker), `repeat=N` (say the
-/// answer N times over: a long stream from a short request), `hang` (accept
-/// and never answer), `code=X` (the error `code` of an injected status), `fail-first=N` (inject the fault into the
-/// first N requests carrying the same fault, then answer normally: a burst that recovers).
+/// chunk), `first-chunk-delay-ms=MS` (wait before the first chunk instead), `drop-after=N` (stream N chunks,
+/// then cut the connection without an end marker), `repeat=N` (say the answer N times over: a long stream from
+/// a short request), `hang` (accept and never answer), `code=X` (the error `code` of an injected status),
+/// `fail-first=N` (inject the fault into the first N requests carrying the same fault, then answer normally: a
+/// burst that recovers).
 public struct MockFault: Sendable, Equatable {
     public var status: Int?
     public var retryAfter: String?

@@ -180,13 +180,7 @@ import Testing
             let text = await connection.readToEnd()
             #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK"])
             #expect(!text.hasSuffix("data: [DONE]\n\n"))
-            let record = try await withTimeLimit(.seconds(5)) { () -> UsageRecord in
-                while true {
-                    if let record = await gateway.records().first { return record }
-                    try Task.checkCancellation()
-                    await Task.yield()
-                }
-            }
+            let record = try await gateway.firstRecord()
             #expect(record.streamed && record.clientDisconnected && record.estimated)
             #expect(record.completionTokens > 0)
         }

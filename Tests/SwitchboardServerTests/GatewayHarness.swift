@@ -206,15 +206,17 @@ func withTimeLimit<T: Sendable>(_ limit: Duration, _ operation: @escaping @Senda
     }
     return try await withCheckedThrowingContinuation { continuation in
         outcome.withLock { $0 = continuation }
-        let work = Task {
-            do { _ = finish(.success(try await operation())) } catch { _ = finish(.failure(error)) }
-        }
-        Task {
-            try? await Task.sleep(for: limit)
+        let work = Task { try await operation() }
+        let timer = Task {
+            try await Task.sleep(for: limit)
             if finish(.failure(CancellationError())) {
                 work.cancel()
                 Issue.record("operation did not finish within \(limit)")
             }
+        }
+        Task {
+            let result = await work.result
+            if finish(result) { timer.cancel() }
         }
     }
 }

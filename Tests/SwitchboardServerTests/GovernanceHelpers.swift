@@ -32,4 +32,16 @@ extension GatewayHarness {
         await ledger.flush()
         return await store.allRecords()
     }
+
+    /// The first usage record, once the ledger has one (a request that ends after its client is gone is
+    /// recorded a moment later); fails the test after 5 seconds.
+    func firstRecord() async throws -> UsageRecord {
+        try await withTimeLimit(.seconds(5)) {
+            while true {
+                if let record = await records().first { return record }
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+        }
+    }
 }

@@ -233,12 +233,7 @@ extension GovernanceTests {
             try await reader.value
             reader.cancel()
             try await withTimeLimit(.seconds(2)) { await gateway.recorder.waitForDisconnects(1) }
-            let record = try await withTimeLimit(.seconds(2)) { () -> UsageRecord in
-                while true {
-                    if let record = await gateway.records().first { return record }
-                    await Task.yield()
-                }
-            }
+            let record = try await gateway.firstRecord()
             #expect(record.streamed && record.clientDisconnected && record.estimated)
             #expect(record.completionTokens > 0 && record.completionTokens < 20)
             #expect(record.cost > .zero)

@@ -57,7 +57,7 @@ public func buildApplication(
         logger: dependencies.logger, observer: MetricsAttemptObserver(metrics: dependencies.metrics), tracer: dependencies.tracer
     )
     let hangUps = ConnectionHangUps()
-    let router = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
+    let (router, routes) = try buildRouter(catalog: catalog, executor: executor, hangUps: hangUps, dependencies: dependencies)
     let limits = RequestDriver.Limits(
         maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: TimeAmount(configuration.bodyTimeout),
         keepAliveTimeout: TimeAmount(configuration.keepAliveTimeout), sendTimeout: TimeAmount(configuration.sendTimeout)
@@ -74,7 +74,7 @@ public func buildApplication(
             logger: dependencies.logger
         ))
     }
-    let serving = RequestServing(router: router, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName)
+    let serving = RequestServing(router: router, routes: routes, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName)
     // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
     servers.append(GatewayHTTP1Channel(serving: serving, limits: limits, connectionHandlers: { [ClientConnectionOptions(), hangUps.handler()] }).server(
         configuration: .init(
@@ -87,16 +87,20 @@ public func buildApplication(
     return ServiceGroup(configuration: .init(services: servers, logger: dependencies.logger))
 }
 
-/// The routes: health and readiness open, `/v1` for any key, `/admin/v1` for the admin key only.
+/// The routes: health and readiness open, `/v1` for any key, `/admin/v1` for the admin key only. The `/v1` routes
+/// are served ahead of Hummingbird's router, in the request task's isolation (``GatewayRoutes``), through the
+/// same middleware as the router's routes.
 func buildRouter(
     catalog: ModelCatalog, executor: ChatExecutor, hangUps: ConnectionHangUps, dependencies: GatewayDependencies
-) throws -> Router<GatewayRequestContext> {
+) throws -> (Router<GatewayRequestContext>, GatewayRoutes) {
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: RequestTracingMiddleware(tracer: dependencies.tracer))
-    router.add(middleware: EdgeMiddleware(securityHeaders: SecurityHeaders(
+    let tracing = RequestTracingMiddleware<GatewayRequestContext>(tracer: dependencies.tracer)
+    let edge = EdgeMiddleware(securityHeaders: SecurityHeaders(
         allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
-    )))
+    ))
+    router.add(middleware: tracing)
+    router.add(middleware: edge)
     let registry = executor.registry
     router.addRoutes(HealthController(
         database: dependencies.database, providerNames: Array(catalog.providers.keys), circuits: { registry.statuses() }
@@ -113,19 +117,31 @@ func buildRouter(
     accounting.observer = GatewayRequestObserver(
         logger: dependencies.logger, metrics: dependencies.metrics, logPrompts: observability.logPrompts
     )
-    let api = router.group("v1").add(middleware: authentication).add(middleware: InFlightMiddleware(metrics: dependencies.metrics))
-    api.addRoutes(ChatCompletionsController(
+    let inFlight = InFlightMiddleware<GatewayRequestContext>(metrics: dependencies.metrics)
+    // Outermost first, as the router would run them: tracing, the edge, then the key and the in-flight gauges.
+    var api = GatewayRoutes { request, context, route in
+        try await tracing.respond(to: request, context: context) { request, context in
+            try await edge.respond(to: request, context: context) { request, context in
+                try await authentication.respond(to: request, context: context) { request, context in
+                    try await inFlight.respond(to: request, context: context, next: route)
+                }
+            }
+        }
+    }
+    let chat = ChatCompletionsController(
         executor: executor, accounting: accounting, policy: try RequestPolicy(settings: dependencies.configuration.policy),
         maxBodyBytes: dependencies.configuration.maxBodyBytes, hangUps: hangUps
-    ).endpoints)
-    api.addRoutes(ModelsController(catalog: catalog).endpoints)
+    )
+    api.add(.post, "/v1/chat/completions", respond: chat.complete)
+    let models = ModelsController(catalog: catalog)
+    api.add(.get, "/v1/models") { request, context in try await models.list(request, context: context).response(from: request, context: context) }
     let admin = router.group("admin/v1").add(middleware: authentication).add(middleware: AdminOnlyMiddleware())
     admin.addRoutes(TenantsController(admin: governance.admin).endpoints, atPath: "tenants")
     admin.addRoutes(KeysController(admin: governance.admin).endpoints, atPath: "keys")
     admin.addRoutes(UsageController(admin: governance.admin).endpoints, atPath: "usage")
     admin.addRoutes(CircuitsController(executor: executor).endpoints, atPath: "circuits")
     admin.addRoutes(FlagsController(flags: executor.settings.flags).endpoints, atPath: "flags")
-    return router
+    return (router, api)
 }
 
 /// `/metrics`, reading circuit states and the ledger queue at scrape time.

@@ -27,6 +27,8 @@ public struct GatewayRequestContext: RequestContext {
     public var identity: CallerIdentity?
     /// The client's connection, to notice a hang-up before any response byte is written.
     public let channel: (any Channel)?
+    /// The request's body as the connection gathered it; nil when the upload was refused.
+    var gatheredBody: ByteBuffer?
 
     /// Dates as ISO 8601 in every JSON response.
     public var responseEncoder: JSONEncoder { Self.encoder }

@@ -34,7 +34,7 @@ struct ChatCompletionsController {
     @inline(never)
     private func admit(_ request: Request, context: Context) async throws -> AdmittedChat {
         var request = request
-        let chat = try policy.apply(to: try await decode(&request), identity: context.identity)
+        let chat = try policy.apply(to: try await decode(&request, context: context), identity: context.identity)
         let routing = try RoutingContext(request: request, context: context, chat: chat)
         let executor = executor
         let meter = try await accounting.begin(chat, identity: context.identity, requestID: context.requestID) {
@@ -128,12 +128,16 @@ struct ChatCompletionsController {
 
     /// Reads the body within the size limit and decodes it. The connection's ``RequestDriver`` gathered the
     /// body before the request got here, and enforced the upload deadline (408) and the size limit (413).
-    private func decode(_ request: inout Request) async throws -> ChatRequest {
+    private func decode(_ request: inout Request, context: Context) async throws -> ChatRequest {
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
+        if let gathered = context.gatheredBody {
+            body = gathered
+        } else {
+            do {
+                body = try await request.collectBody(upTo: maxBodyBytes)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                throw GatewayError.bodyTooLarge(limit: maxBodyBytes)
+            }
         }
         try policy.checkBody(body)
         return try ChatRequest.decode(Data(buffer: body, byteTransferStrategy: .noCopy))

@@ -15,6 +15,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
     var tracer = GatewayTracer.off
 
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+        try await respond(to: request, context: context) { try await next($0, $1) }
+    }
+
+    /// ``handle(_:context:next:)`` in the caller's isolation (see ``GatewayRoutes``).
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let identity = try authenticate(request)
         context.identity = identity

@@ -10,6 +10,11 @@ struct EdgeMiddleware: RouterMiddleware {
     let securityHeaders: SecurityHeaders
 
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+        try await respond(to: request, context: context) { try await next($0, $1) }
+    }
+
+    /// ``handle(_:context:next:)`` in the caller's isolation (see ``GatewayRoutes``).
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let requestID = RequestID.of(request)
         context.requestID = requestID

@@ -14,6 +14,11 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
     static var untracedPaths: Set<String> { ["/health", "/ready", "/metrics"] }
 
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+        try await respond(to: request, context: context) { try await next($0, $1) }
+    }
+
+    /// ``handle(_:context:next:)`` in the caller's isolation (see ``GatewayRoutes``).
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard tracer.isOn, !Self.untracedPaths.contains(request.uri.path) else { return try await next(request, context) }
         let parent = tracer.extract(request.headers, using: HTTPFieldsExtractor())
         let method = request.method.rawValue

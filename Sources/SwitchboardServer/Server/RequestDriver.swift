@@ -69,6 +69,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     /// Closes the connection when ``writable`` has waited ``Limits/sendTimeout``: a client that stopped reading
     /// would otherwise hold its stream, and the upstream connection behind it, for as long as the upstream lasts.
     private var sendTimer: Scheduled<Void>?
+    /// The isolation of this connection's request tasks.
+    private var loopIsolation: EventLoopIsolation?
 
     init(limits: Limits, serve: RequestServing) {
         self.limits = limits
@@ -105,7 +107,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
             cancelDeadline()
             closeAfterResponse = closeAfterResponse || head.headerFields.asksToClose
             state = .responding(discardingBody: false)
-            serve.start(Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer())), channel: context.channel, outlet: outlet(context))
+            let body = body ?? ByteBuffer()
+            serve.start(Request(head: head, body: RequestBody(buffer: body)), body: body, channel: context.channel, outlet: outlet(context), isolation: isolation(context))
         case (.body, .responding(discardingBody: true)):
             break
         case (.end, .responding(discardingBody: true)):
@@ -176,7 +179,15 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         closeAfterResponse = true
         state = .responding(discardingBody: true)
         let request = Request(head: head, body: RequestBody(asyncSequence: FailingBody(error: failure)))
-        serve.start(request, channel: context.channel, outlet: outlet(context))
+        serve.start(request, body: nil, channel: context.channel, outlet: outlet(context), isolation: isolation(context))
+    }
+
+    /// The connection's loop as an actor, made with its first request.
+    private func isolation(_ context: ChannelHandlerContext) -> EventLoopIsolation {
+        if let loopIsolation { return loopIsolation }
+        let isolation = EventLoopIsolation(loop: context.eventLoop)
+        loopIsolation = isolation
+        return isolation
     }
 
     private func outlet(_ context: ChannelHandlerContext) -> ResponseOutlet {

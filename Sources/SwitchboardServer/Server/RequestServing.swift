@@ -5,7 +5,9 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Runs the router for one gathered request and writes its response, in one task per request.
+/// Runs the router for one gathered request and writes its response, in one task per request. The task is
+/// isolated to the connection's event loop (``EventLoopIsolation``); the API's routes (``GatewayRoutes``) keep
+/// that isolation down to the upstream exchange, other paths go to Hummingbird's router.
 ///
 /// A response whose length is known (every JSON answer) is written in the same task, head, body and end in
 /// one flush. A streamed response is written by a task of its own: the router's frames (the middleware chain,
@@ -14,6 +16,8 @@ import Synchronization
 struct RequestServing: Sendable {
     /// The router (`Router.buildResponder()`).
     let respond: @Sendable (Request, GatewayRequestContext) async throws -> Response
+    /// Routes served ahead of the router, in the request task's isolation.
+    let routes: GatewayRoutes
     /// The logger each request's context starts from.
     let logger: Logger
     /// The `Server` header's value.
@@ -21,23 +25,37 @@ struct RequestServing: Sendable {
     let dates = HTTPDateHeader()
 
     /// Serves `router`'s routes.
-    init(router: Router<GatewayRequestContext>, logger: Logger, serverName: String) {
+    init(router: Router<GatewayRequestContext>, routes: GatewayRoutes = GatewayRoutes(), logger: Logger, serverName: String) {
         let responder = router.buildResponder()
+        self.routes = routes
         self.respond = { request, context in try await responder.respond(to: request, context: context) }
         self.logger = logger
         self.serverName = serverName
     }
 
-    /// Starts the request's task.
-    func start(_ request: Request, channel: any Channel, outlet: ResponseOutlet) {
-        Task { await serve(request, channel: channel, outlet: outlet) }
+    /// Starts the request's task, isolated to the connection's event loop. `body` is the gathered body, nil when
+    /// the upload was refused (the request's own body then fails with the reason).
+    func start(_ request: Request, body: ByteBuffer?, channel: any Channel, outlet: ResponseOutlet, isolation: EventLoopIsolation) {
+        isolation.assumeIsolated { isolation in
+            _ = Task {
+                await serve(request, body: body, channel: channel, outlet: outlet, isolation: isolation)
+            }
+        }
     }
 
-    private func serve(_ request: Request, channel: any Channel, outlet: ResponseOutlet) async {
-        let context = GatewayRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+    private func serve(
+        _ request: Request, body: ByteBuffer?, channel: any Channel, outlet: ResponseOutlet, isolation: isolated EventLoopIsolation
+    ) async {
+        var context = GatewayRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+        context.gatheredBody = body
         var response: Response
         do {
-            response = try await respond(request, context)
+            if let route = routes.route(for: request) {
+                context.coreContext.endpointPath.value = route.path
+                response = try await route.respond(request, context)
+            } else {
+                response = try await respond(request, context)
+            }
         } catch {
             // The edge middleware answers every error of the routes; this is only for one that escapes it.
             logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])

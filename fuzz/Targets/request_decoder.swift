@@ -2,11 +2,20 @@ import FuzzCore
 import Foundation
 import NIOCore
 
-/// Any bytes as a chat request body: decoding answers a request or a 400, never crashes; and a body forwarded
-/// by splicing bytes means exactly what the re-encoded body would (the client's members with the new model).
+/// Any bytes as a chat request body: decoding answers a request or a 400, never crashes; it reads what
+/// `JSONDecoder` reads (the plain decoder's fast path included); and a body forwarded by splicing bytes means
+/// exactly what the re-encoded body would (the client's members with the new model).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequestDecoder(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    if let request = try? ChatRequest.decode(Data(bytes: start, count: count)) {
+    let data = Data(bytes: start, count: count)
+    let decoded = try? ChatRequest.decode(data)
+    let foundation = try? JSONDecoder().decode(ChatCompletionRequest.self, from: data)
+    if let decoded {
+        guard let foundation, String(reflecting: decoded.typed) == String(reflecting: foundation) else {
+            fatalError("the request decoded differently from JSONDecoder's reading")
+        }
+    }
+    if let request = decoded {
         _ = request.typed.outputTokenCap
         _ = request.typed.messages.map(\.text)
         let stream = request.typed.stream == true

@@ -67,24 +67,30 @@ public struct ChatRequest: Sendable {
     }
 
     /// Decodes a request body, naming the offending field in the error when it is invalid. The body is parsed
-    /// once, into the typed fields; the rest stays as bytes.
+    /// once, into the typed fields; the rest stays as bytes. A plain request is read by
+    /// ``PlainChatRequestDecoder``; any other, and every invalid one, by `JSONDecoder`.
     public static func decode(_ data: Data) throws(GatewayError) -> ChatRequest {
         guard data.first(where: { !JSONObjectLayout.isWhitespace($0) }) == UInt8(ascii: "{") else {
             // Not an object: say whether it is JSON at all.
             guard (try? JSONDecoder().decode(JSONValue.self, from: data)) != nil else { throw invalidJSON }
             throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
         }
-        let typed: ChatCompletionRequest
+        let plain = data.withUnsafeBytes { PlainChatRequestDecoder.decode($0) }
+        let typed = if let plain { plain } else { try decodeWithFoundation(data) }
+        try validate(typed)
+        return ChatRequest(body: data, layout: data.withUnsafeBytes { JSONObjectLayout($0) }, typed: typed)
+    }
+
+    /// Any request, with `JSONDecoder`: the errors name the field.
+    static func decodeWithFoundation(_ data: Data) throws(GatewayError) -> ChatCompletionRequest {
         do {
-            typed = try JSONDecoder().decode(ChatCompletionRequest.self, from: data)
+            return try JSONDecoder().decode(ChatCompletionRequest.self, from: data)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty { throw invalidJSON }
             throw Self.describe(error)
         } catch {
             throw .invalidRequest("The request body is invalid.")
         }
-        try validate(typed)
-        return ChatRequest(body: data, layout: data.withUnsafeBytes { JSONObjectLayout($0) }, typed: typed)
     }
 
     private static var invalidJSON: GatewayError {

@@ -5,7 +5,7 @@ import Testing
 /// The plain decoder either declines a body or reads exactly what `JSONDecoder` reads from it.
 @Suite struct PlainChatRequestDecoderTests {
     static func plain(_ json: String) -> ChatCompletionRequest? {
-        Array(json.utf8).withUnsafeBytes { PlainChatRequestDecoder.decode($0) }
+        Array(json.utf8).withUnsafeBytes { PlainChatRequestDecoder.decode($0)?.request }
     }
 
     static func foundation(_ json: String) -> ChatCompletionRequest? {
@@ -31,6 +31,22 @@ import Testing
         let plain = try #require(Self.plain(json))
         let foundation = try #require(Self.foundation(json))
         #expect(String(reflecting: plain) == String(reflecting: foundation))
+    }
+
+    /// The layout noted on the way is the one the layout scanner finds, or none when a key has an escape.
+    @Test(arguments: [
+        #"{"model":"gpt-4o","messages":[{"role":"user","content":"Hello"}]}"#,
+        #" { "model" : "m" , "messages" : [ { "role" : "user" , "content" : "hi" } ] , "stream" : true , "x" : { "y" : [ 1 ] } } "#,
+        #"{"model":"m","messages":[{"role":"user","content":"x"}],"temperature":0.7,"stream_options":{"include_usage":true}}"#,
+        #"{"mod\u0065l":"m","messages":[{"role":"user","content":"x"}]}"#,
+    ])
+    func theLayoutIsTheScannersLayout(json: String) throws {
+        let bytes = Array(json.utf8)
+        let decoded = try #require(bytes.withUnsafeBytes { PlainChatRequestDecoder.decode($0) })
+        let scanned = bytes.withUnsafeBytes { JSONObjectLayout($0) }
+        #expect(decoded.layout?.members.map(\.key) == scanned?.members.map(\.key))
+        #expect(decoded.layout?.members.map(\.value) == scanned?.members.map(\.value))
+        #expect(decoded.layout?.closingBrace == scanned?.closingBrace)
     }
 
     /// Typed fields it does not read, values of another type, and anything JSONDecoder would refuse: declined, so

@@ -75,8 +75,11 @@ public struct ChatRequest: Sendable {
             guard (try? JSONDecoder().decode(JSONValue.self, from: data)) != nil else { throw invalidJSON }
             throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
         }
-        let plain = data.withUnsafeBytes { PlainChatRequestDecoder.decode($0) }
-        let typed = if let plain { plain } else { try decodeWithFoundation(data) }
+        if let plain = data.withUnsafeBytes({ PlainChatRequestDecoder.decode($0) }) {
+            try validate(plain.request)
+            return ChatRequest(body: data, layout: plain.layout, typed: plain.request)
+        }
+        let typed = try decodeWithFoundation(data)
         try validate(typed)
         return ChatRequest(body: data, layout: data.withUnsafeBytes { JSONObjectLayout($0) }, typed: typed)
     }

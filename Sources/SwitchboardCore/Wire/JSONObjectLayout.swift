@@ -10,7 +10,7 @@ struct JSONObjectLayout: Sendable {
     /// Each member's key and the byte range of its value.
     private(set) var members: [(key: String, value: Range<Int>)] = []
     /// The offset of the closing `}`.
-    private(set) var closingBrace = 0
+    var closingBrace = 0
 
     /// The byte range of `key`'s value.
     func range(of key: String) -> Range<Int>? {
@@ -18,6 +18,13 @@ struct JSONObjectLayout: Sendable {
     }
 
     var isEmpty: Bool { members.isEmpty }
+
+    /// No members yet; a reader that has checked the document itself appends them (``PlainChatRequestDecoder``).
+    init() {}
+
+    mutating func append(_ key: String, value: Range<Int>) {
+        members.append((key, value))
+    }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
         var scanner = Scanner(bytes: bytes)

@@ -8,10 +8,13 @@
 /// `response_format`, content parts, ...), a value of another type than the plain one, a duplicate key, an
 /// unknown role, a number that is not an integer where one is wanted, or JSON that is not valid. What it accepts
 /// it decodes to exactly what `JSONDecoder` gives (a differential test and the fuzz target hold it to that).
+///
+/// The same pass notes where each top-level member lies, the ``JSONObjectLayout`` that forwarding splices.
 enum PlainChatRequestDecoder {
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> ChatCompletionRequest? {
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> (request: ChatCompletionRequest, layout: JSONObjectLayout?)? {
         var reader = JSONReader(bytes: bytes)
-        return reader.request()
+        guard let request = reader.request() else { return nil }
+        return (request, reader.layout)
     }
 }
 
@@ -22,6 +25,11 @@ private struct JSONReader {
     /// How many containers the reader is inside; past ``maxDepth`` it declines, rather than recursing on.
     var depth = 0
     static let maxDepth = 64
+    /// Whether the last string read had an escape.
+    var stringHadEscapes = false
+    /// The top-level members' layout, once ``request()`` has read them; nil when a key had an escape (the layout
+    /// matches keys by their bytes).
+    var layout: JSONObjectLayout?
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -32,8 +40,12 @@ private struct JSONReader {
         var messages: [ChatMessage]?
         var request = ChatCompletionRequest(model: "", messages: [])
         var seen = Set<String>()
+        var layout: JSONObjectLayout? = JSONObjectLayout()
         let complete = members { key, reader in
             guard seen.insert(key).inserted else { return false }
+            if reader.stringHadEscapes { layout = nil }
+            let start = reader.index
+            defer { layout?.append(key, value: start..<reader.index) }
             switch key {
             case "model": model = reader.string(); return model != nil
             case "messages": messages = reader.messages(); return messages != nil
@@ -50,8 +62,10 @@ private struct JSONReader {
             default: return reader.skipValue()
             }
         }
+        layout?.closingBrace = index - 1
         skipWhitespace()
         guard complete, index == bytes.count, let model, let messages else { return nil }
+        self.layout = layout
         request.model = model
         request.messages = messages
         return request
@@ -213,6 +227,7 @@ private struct JSONReader {
     /// A string, unescaped; nil when it is not one, is not valid UTF-8, or holds an unpaired surrogate.
     private mutating func string() -> String? {
         guard take(UInt8(ascii: "\"")) else { return nil }
+        stringHadEscapes = false
         let start = index
         var ascii = true
         while index < bytes.count {
@@ -224,6 +239,7 @@ private struct JSONReader {
             }
             if byte == UInt8(ascii: "\\") {
                 index = start
+                stringHadEscapes = true
                 return escapedString()
             }
             if byte < 0x20 { return nil }

@@ -18,6 +18,9 @@ public final class GatewayMetrics: Sendable {
     private let modelLabels = Mutex<Set<String>>([])
     /// The series of each label set seen; as bounded as the registry's own (models are capped, see above).
     private let seriesCache = Mutex<[SeriesKey: RequestSeries]>([:])
+    /// The attempt counter of each provider and outcome seen: one per upstream attempt, so looked up here rather
+    /// than in the registry (which builds and sorts the label set on every lookup).
+    private let attemptCounters = Mutex<[AttemptKey: Counter]>([:])
     static let maxModelLabels = 200
 
     static let durationBuckets: [Duration] = [
@@ -138,8 +141,17 @@ public final class GatewayMetrics: Sendable {
 
     /// Records one upstream attempt.
     func attemptFinished(provider: String, outcome: String) {
-        counter("upstream_attempts_total", "Upstream attempts by provider and outcome.", [("provider", provider), ("outcome", outcome)])
-            .increment()
+        let key = AttemptKey(provider: provider, outcome: outcome)
+        if let counter = attemptCounters.withLock({ $0[key] }) { return counter.increment() }
+        let counter = counter("upstream_attempts_total", "Upstream attempts by provider and outcome.", [("provider", provider), ("outcome", outcome)])
+        attemptCounters.withLock { $0[key] = counter }
+        counter.increment()
+    }
+
+    /// The labels of an attempt counter; providers come from configuration and outcomes from a fixed set.
+    private struct AttemptKey: Hashable {
+        var provider: String
+        var outcome: String
     }
 
     /// Sets the state of one deployment's circuit: 0 closed, 1 half-open, 2 open.

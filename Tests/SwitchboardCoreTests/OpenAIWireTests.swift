@@ -107,13 +107,53 @@ import Testing
 
 @Suite struct JSONKeyScanTests {
     @Test(arguments: [
-        (#"{"usage":{"prompt_tokens":1}}"#, true),
-        (#"{"usage" : {"prompt_tokens":1}}"#, true),
-        (#"{"choices":[],"usage":null}"#, false),
-        (#"{"choices":[{"delta":{"content":"usage"}}]}"#, false),
-        (#"{"error":{"message":"x"}}"#, true),
+        (#"{"usage":{"prompt_tokens":1}}"#, true, false),
+        (#"{"usage" : {"prompt_tokens":1}}"#, true, false),
+        (#"{"choices":[],"usage":null}"#, false, false),
+        (#"{"choices":[{"delta":{"content":"usage"}}]}"#, false, false),
+        (#"{"error":{"message":"x"}}"#, false, true),
+        (#"{"error":"x","usage":{"a":1}}"#, true, false),
+        (#"{"usage":{"a":1},"error":{"message":"x"}}"#, true, true),
+        (#"{"usage""#, false, false),
     ])
-    func findsKeysWithObjectValues(json: String, expected: Bool) {
-        #expect(JSONKeyScan.hasObject(at: json.contains("error") ? JSONKeyScan.error : JSONKeyScan.usage, in: json) == expected)
+    func findsKeysWithObjectValues(json: String, usage: Bool, error: Bool) {
+        let found = JSONKeyScan.objectKeys(in: json)
+        #expect(found.usage == usage)
+        #expect(found.error == error)
+    }
+}
+
+/// A usage chunk read without the decoder reads as the decoder reads it; anything less plain is decoded.
+@Suite struct PlainUsageChunkTests {
+    static func chunk(_ json: String) -> (usage: Usage, usageOnly: Bool)? {
+        Array(json.utf8).withUnsafeBytes { OpenAIProvider.plainUsageChunk($0) }
+    }
+
+    @Test(arguments: [
+        (#"{"id":"c","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":3,"total_tokens":22}}"#, true),
+        (#"{"id":"c","choices":[ ],"usage":{"prompt_tokens":19,"completion_tokens":3,"total_tokens":22,"prompt_tokens_details":{"cached_tokens":4}}}"#, true),
+        (#"{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#, true),
+        (#"{"choices":null,"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#, true),
+        (#"{"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#, false),
+    ])
+    func plainChunksReadAsTheDecoderReadsThem(json: String, usageOnly: Bool) throws {
+        let plain = try #require(Self.chunk(json))
+        let step = try OpenAIProvider.part(of: ServerSentEvent(data: json), provider: "openai")
+        #expect(plain.usageOnly == usageOnly)
+        #expect(step.parts.first?.isUsageOnly == usageOnly)
+        #expect(step.parts.first?.usage == plain.usage)
+        struct Decoded: Decodable { var usage: Usage }
+        #expect(try JSONDecoder().decode(Decoded.self, from: Data(json.utf8)).usage == plain.usage)
+    }
+
+    @Test(arguments: [
+        #"{"usage":{"prompt_tokens":1.5,"completion_tokens":2,"total_tokens":3}}"#,
+        #"{"choices":"none","usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#,
+        #"{"error":{"message":"x"},"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#,
+        #"{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"usage":null}"#,
+        #"{"usage":{"prompt_tokens":1}}"#,
+    ])
+    func otherChunksAreLeftToTheDecoder(json: String) {
+        #expect(Self.chunk(json) == nil)
     }
 }

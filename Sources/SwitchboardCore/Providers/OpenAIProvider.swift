@@ -107,10 +107,12 @@ public struct OpenAIProvider: LLMProvider {
     static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
         if event.data == "[DONE]" { return StreamStep(parts: [], isEnd: true) }
         let payload = ByteBuffer(string: event.data)
-        // Only chunks that carry a usage object or an error need decoding; the rest (including the
+        // Only chunks that carry a usage object or an error need reading; the rest (including the
         // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
-        guard JSONKeyScan.hasObject(at: JSONKeyScan.usage, in: event.data) || JSONKeyScan.hasObject(at: JSONKeyScan.error, in: event.data) else {
-            return StreamStep(parts: [StreamPart(payload: payload)])
+        let keys = JSONKeyScan.objectKeys(in: event.data)
+        guard keys.usage || keys.error else { return StreamStep(parts: [StreamPart(payload: payload)]) }
+        if !keys.error, let plain = payload.withUnsafeReadableBytes(Self.plainUsageChunk) {
+            return StreamStep(parts: [StreamPart(payload: payload, usage: plain.usage, isUsageOnly: plain.usageOnly)])
         }
         guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: payload) else {
             throw UpstreamError(.malformedResponse, provider: provider, message: "a stream chunk is not valid JSON")
@@ -157,31 +159,3 @@ private struct UsageProbe: Decodable {
     var error: ErrorDetail?
 }
 
-/// Finds `"key": {` in JSON text by scanning its bytes, to decide cheaply whether a chunk needs decoding.
-/// It may say yes for a match inside a string value (the chunk is then decoded, which is still correct); it
-/// never says no for a chunk that has the key with an object value.
-enum JSONKeyScan {
-    /// The quoted keys the stream relay looks for, made once.
-    static let usage = Array(#""usage""#.utf8)
-    static let error = Array(#""error""#.utf8)
-
-    /// - Parameter needle: the key with its quotes, as UTF-8.
-    static func hasObject(at needle: [UInt8], in json: String) -> Bool {
-        var json = json
-        return json.withUTF8 { bytes in
-            var index = 0
-            while index + needle.count <= bytes.count {
-                if bytes[index] == needle[0], needle.indices.allSatisfy({ bytes[index + $0] == needle[$0] }) {
-                    var next = index + needle.count
-                    while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: ":")
-                        || bytes[next] == UInt8(ascii: "\n") || bytes[next] == UInt8(ascii: "\t") || bytes[next] == UInt8(ascii: "\r") {
-                        next += 1
-                    }
-                    if next < bytes.count, bytes[next] == UInt8(ascii: "{") { return true }
-                }
-                index += 1
-            }
-            return false
-        }
-    }
-}

@@ -1,0 +1,57 @@
+extension OpenAIProvider {
+    /// The usage of a stream chunk, read without a JSON decoder, and whether the chunk carries nothing else
+    /// (no choices): for a chunk that is a plain object (``JSONObjectLayout``) with no `error` member, a plain
+    /// `usage` (``Usage/plain(_:)``) and `choices` absent, `null` or an array. Nil otherwise, and the chunk is
+    /// decoded instead. Like every other chunk it is forwarded as it came, so only what the tally needs is read.
+    static func plainUsageChunk(_ bytes: UnsafeRawBufferPointer) -> (usage: Usage, usageOnly: Bool)? {
+        guard let layout = JSONObjectLayout(bytes), layout.range(of: "error") == nil, let usageRange = layout.range(of: "usage"),
+              let usage = Usage.plain(UnsafeRawBufferPointer(rebasing: bytes[usageRange]))
+        else { return nil }
+        guard let choicesRange = layout.range(of: "choices") else { return (usage, true) }
+        let choices = UnsafeRawBufferPointer(rebasing: bytes[choicesRange])
+        if choices.elementsEqual("null".utf8) { return (usage, true) }
+        guard choices.first == UInt8(ascii: "[") else { return nil }
+        let inside = choices.dropFirst().drop(while: JSONObjectLayout.isWhitespace)
+        return (usage, inside.first == UInt8(ascii: "]"))
+    }
+}
+
+/// Finds `"usage": {` and `"error": {` in a stream chunk's JSON text by scanning its bytes once, to decide
+/// cheaply whether the chunk needs reading. It may say yes for a match inside a string value (the chunk is then
+/// read, which is still correct); it never says no for a chunk that has the key with an object value.
+enum JSONKeyScan {
+    private static let usage = Array(#""usage""#.utf8)
+    private static let error = Array(#""error""#.utf8)
+
+    static func objectKeys(in json: String) -> (usage: Bool, error: Bool) {
+        var json = json
+        return json.withUTF8 { bytes in
+            var found = (usage: false, error: false)
+            var index = 0
+            while index < bytes.count, !(found.usage && found.error) {
+                guard let quote = UnsafeBufferPointer(rebasing: bytes[index...]).firstIndex(of: UInt8(ascii: "\"")) else { break }
+                let at = index + quote
+                index = at + 1
+                if !found.usage, starts(bytes, at: at, with: usage) {
+                    found.usage = objectFollows(bytes, from: at + usage.count)
+                } else if !found.error, starts(bytes, at: at, with: error) {
+                    found.error = objectFollows(bytes, from: at + error.count)
+                }
+            }
+            return found
+        }
+    }
+
+    private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, with needle: [UInt8]) -> Bool {
+        guard index + needle.count <= bytes.count else { return false }
+        for offset in 1..<needle.count where bytes[index + offset] != needle[offset] { return false }
+        return true
+    }
+
+    /// Whether `{` comes next, after blanks and the colon.
+    private static func objectFollows(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        var next = start
+        while next < bytes.count, bytes[next] == UInt8(ascii: ":") || JSONObjectLayout.isWhitespace(bytes[next]) { next += 1 }
+        return next < bytes.count && bytes[next] == UInt8(ascii: "{")
+    }
+}

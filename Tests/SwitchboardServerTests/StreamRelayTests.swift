@@ -54,3 +54,20 @@ private final class RecordingWriter: ResponseBodyWriter, @unchecked Sendable {
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
+
+/// What a client that hangs up is billed for: the bytes of content and tool-call arguments it was sent.
+@Suite struct StreamTallyTests {
+    @Test(arguments: [
+        (#"{"choices":[{"delta":{"content":"Hello"}}]}"#, 5),
+        (#"{"choices":[{"delta":{"role":"assistant","content":""}}]}"#, 0),
+        (#"{"choices":[{"delta":{"content":"say \"hi\""}}]}"#, 10),
+        (#"{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"{\"a\":1}"}}]}}]}"#, 9),
+        (#"{"choices":[{"delta":{"content":"ab"}},{"delta":{"content":"cde"}}]}"#, 5),
+        (#"{"choices":[{"delta":{"refusal":null}}],"usage":null}"#, 0),
+        (#"{"choices":[{"delta":{"content":"#, 0),
+        ("\"content\":\"", 0),
+    ])
+    func deltaBytesCountTheTextSent(chunk: String, bytes: Int) {
+        #expect(StreamTally.deltaBytes(in: ByteBuffer(string: chunk)) == bytes)
+    }
+}

@@ -46,13 +46,16 @@ final class StreamTally: Sendable {
     private static let contentMarker = Array(#""content":""#.utf8)
     private static let argumentsMarker = Array(#""arguments":""#.utf8)
 
-    /// The index just after the first occurrence of `marker` at or after `from`.
+    /// The index just after the first occurrence of `marker` at or after `from`: a search for its first byte
+    /// (`memchr`, through `firstIndex(of:)`), then a comparison of the rest.
     private static func find(_ marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard bytes.count >= marker.count else { return nil }
         var index = from
         while index + marker.count <= bytes.count {
-            if bytes[index] == marker[0], zip(marker.indices, marker).allSatisfy({ bytes[index + $0.0] == $0.1 }) { return index + marker.count }
-            index += 1
+            guard let next = UnsafeRawBufferPointer(rebasing: bytes[index...]).firstIndex(of: marker[0]) else { return nil }
+            let start = index + next
+            guard start + marker.count <= bytes.count else { return nil }
+            if (1..<marker.count).allSatisfy({ bytes[start + $0] == marker[$0] }) { return start + marker.count }
+            index = start + 1
         }
         return nil
     }

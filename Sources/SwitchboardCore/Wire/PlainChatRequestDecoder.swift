@@ -129,41 +129,35 @@ private struct JSONReader {
 
     /// An object, handing each key to `member` with the reader at its value; `member` reads the value or says no.
     private mutating func members(_ member: (String, inout JSONReader) -> Bool) -> Bool {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= Self.maxDepth else { return false }
-        skipWhitespace()
-        guard take(UInt8(ascii: "{")) else { return false }
-        skipWhitespace()
-        if take(UInt8(ascii: "}")) { return true }
-        while true {
-            skipWhitespace()
-            guard let key = string() else { return false }
-            skipWhitespace()
-            guard take(UInt8(ascii: ":")) else { return false }
-            skipWhitespace()
-            guard member(key, &self) else { return false }
-            skipWhitespace()
-            if take(UInt8(ascii: ",")) { continue }
-            return take(UInt8(ascii: "}"))
+        container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { reader in
+            guard let key = reader.string() else { return false }
+            reader.skipWhitespace()
+            guard reader.take(UInt8(ascii: ":")) else { return false }
+            reader.skipWhitespace()
+            return member(key, &reader)
         }
     }
 
     /// An array, reading each element with `element`.
     private mutating func elements(_ element: (inout JSONReader) -> Bool) -> Bool {
+        container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), element)
+    }
+
+    /// `open`, items separated by commas (each read by `item`), `close`; no deeper than ``maxDepth``.
+    private mutating func container(open: UInt8, close: UInt8, _ item: (inout JSONReader) -> Bool) -> Bool {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { return false }
         skipWhitespace()
-        guard take(UInt8(ascii: "[")) else { return false }
+        guard take(open) else { return false }
         skipWhitespace()
-        if take(UInt8(ascii: "]")) { return true }
+        if take(close) { return true }
         while true {
             skipWhitespace()
-            guard element(&self) else { return false }
+            guard item(&self) else { return false }
             skipWhitespace()
             if take(UInt8(ascii: ",")) { continue }
-            return take(UInt8(ascii: "]"))
+            return take(close)
         }
     }
 

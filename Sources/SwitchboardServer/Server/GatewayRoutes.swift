@@ -45,9 +45,10 @@ struct GatewayRoutes: Sendable {
     /// The route `request` asks for, if it is one of these; a trailing slash is ignored, as the router does.
     func route(for request: Request) -> Route? {
         guard !routes.isEmpty else { return nil }
-        var path = Substring(request.uri.path)
-        if path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        return routes[Key(method: request.method, path: String(path))]
+        let path = request.uri.path
+        // The usual path is looked up as it is; only one with a trailing slash is copied without it.
+        guard path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") else { return routes[Key(method: request.method, path: path)] }
+        return routes[Key(method: request.method, path: String(path.dropLast()))]
     }
 
     private struct Key: Hashable, Sendable {

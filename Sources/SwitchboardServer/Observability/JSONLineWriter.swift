@@ -29,13 +29,50 @@ struct JSONLineWriter {
         self.value(value)
     }
 
+    /// A member whose value is an integer, written as `.stringConvertible(Int)` would be.
+    mutating func member(_ name: String, _ number: Int) {
+        self.name(name)
+        integer(number)
+    }
+
+    /// A member whose value is a flag, written as `.stringConvertible(Bool)` would be.
+    mutating func member(_ name: String, _ flag: Bool) {
+        self.name(name)
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+    }
+
+    /// A member whose value is a number, written as `.stringConvertible(Double)` would be.
+    mutating func member(_ name: String, _ number: Double) {
+        self.name(name)
+        bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+    }
+
+    /// A member whose value is a string.
+    mutating func member(_ name: String, _ text: String) {
+        self.name(name)
+        string(text)
+    }
+
+    /// `number` in decimal, as `String(number)` spells it, without the intermediate string.
+    private mutating func integer(_ number: Int) {
+        guard number != 0 else { return bytes.append(UInt8(ascii: "0")) }
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var rest = number.magnitude
+        while rest > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes[start...].reverse()
+    }
+
     mutating func value(_ value: Logger.MetadataValue) {
         switch value {
         case .string(let text):
             string(text)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let number as Int: bytes.append(contentsOf: String(number).utf8)
+            case let number as Int: integer(number)
             case let number as Double: bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
             case let flag as Bool: bytes.append(contentsOf: (flag ? "true" : "false").utf8)
             default: string(convertible.description)

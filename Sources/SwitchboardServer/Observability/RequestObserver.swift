@@ -36,43 +36,37 @@ struct GatewayRequestObserver: RequestObserver {
     let logger: Logger
     let metrics: GatewayMetrics
     let logPrompts: Bool
+    /// The gateway's JSON handler behind `logger`, when the completion line can be written into it directly.
+    private let directHandler: StructuredLogHandler?
+
+    init(logger: Logger, metrics: GatewayMetrics, logPrompts: Bool) {
+        self.logger = logger
+        self.metrics = metrics
+        self.logPrompts = logPrompts
+        let handler = logger.handler as? StructuredLogHandler
+        self.directHandler = handler?.writesPlainJSONLines == true && !logPrompts ? handler : nil
+    }
 
     var logsPrompts: Bool { logPrompts }
 
     func requestFinished(_ record: UsageRecord, request: ChatCompletionRequest?, completionBody: ByteBuffer?) {
         metrics.requestFinished(record)
         let level: Logger.Level = record.status >= 500 ? .error : .info
-        // The metadata is built only for a line that will be written.
+        // The line is built only when it will be written.
         guard logger.logLevel <= level else { return }
-        var fields: Logger.Metadata = [
-            "event": "request_completed",
-            "request_id": .string(record.requestID),
-            "model": .string(record.publicModel),
-            "status": .stringConvertible(record.status),
-            "latency_ms": .stringConvertible(record.latencyMilliseconds),
-            "prompt_tokens": .stringConvertible(record.promptTokens),
-            "completion_tokens": .stringConvertible(record.completionTokens),
-            "cached_tokens": .stringConvertible(record.cachedTokens),
-            "cost_usd": .stringConvertible(record.cost.dollars),
-            "cache_hit": .stringConvertible(false),
-            "attempts": .stringConvertible(record.attempts),
-            "streamed": .stringConvertible(record.streamed),
-            "client_disconnected": .stringConvertible(record.clientDisconnected),
-            "tokens_estimated": .stringConvertible(record.estimated),
-        ]
-        fields["tenant"] = record.tenant.map { .string($0) }
-        fields["key_id"] = record.keyID.map { .string($0) }
-        fields["provider"] = record.provider.map { .string($0) }
-        fields["upstream_model"] = record.upstreamModel.map { .string($0) }
-        fields["error_type"] = record.errorType.map { .string($0) }
-        fields["ttfb_ms"] = record.timeToFirstByteMilliseconds.map { .stringConvertible($0) }
         // Settled inside the request's trace (the `usage.record` or `admission` span), so the ids agree.
-        fields["trace_id"] = ServiceContext.current?.otelTraceID.map { .string($0) }
+        let traceID = ServiceContext.current?.otelTraceID
+        if let directHandler {
+            return directHandler.writeJSONLine(level: level, message: CompletionLogLine.message) { line in
+                CompletionLogLine.write(record, traceID: traceID, into: &line)
+            }
+        }
+        var fields = CompletionLogLine.metadata(of: record, traceID: traceID)
         if logPrompts {
             fields["prompt"] = request.map { .string(PIIRedaction.redact(Self.promptText($0))) }
             fields["completion"] = completionBody.flatMap(Self.completionText).map { .string(PIIRedaction.redact($0)) }
         }
-        logger.log(level: level, "request completed", metadata: fields)
+        logger.log(level: level, "\(CompletionLogLine.message)", metadata: fields)
     }
 
     func admissionRefused(_ refusal: AdmissionRefusal) { metrics.admissionRefused(refusal) }

@@ -90,16 +90,33 @@ public struct StructuredLogHandler: LogHandler {
     /// `timestamp`, `level`, `label`, `message`, then the fields in name order; written by hand as UTF-8 bytes,
     /// which is several times cheaper than `JSONSerialization` or appending to a `String`, on a line per request.
     private func jsonLine(level: Logger.Level, message: String, fields: [(name: String, value: Logger.MetadataValue)]) -> String {
-        var line = JSONLineWriter(capacity: 256 + fields.count * 32)
+        line(level: level, message: message, capacity: fields.count * 32) { line in
+            for field in fields { line.member(field.name, field.value) }
+        }
+    }
+
+    private func line(level: Logger.Level, message: String, capacity: Int, members: (inout JSONLineWriter) -> Void) -> String {
+        var line = JSONLineWriter(capacity: 256 + capacity)
         line.open()
         line.name("timestamp", first: true)
         line.timestamp(Date())
-        line.member("level", .string(level.rawValue))
-        line.member("label", .string(label))
-        line.member("message", .string(message))
-        for field in fields { line.member(field.name, field.value) }
+        line.member("level", level.rawValue)
+        line.member("label", label)
+        line.member("message", message)
+        members(&line)
         line.close()
         return line.text
+    }
+
+    /// Whether ``writeJSONLine(level:message:members:)`` writes what ``log(event:)`` would: JSON, with no
+    /// metadata of the handler's or a provider's to merge into the line.
+    var writesPlainJSONLines: Bool { format == .json && metadata.isEmpty && metadataProvider == nil }
+
+    /// Writes a JSON line whose members (after `message`) the caller writes, in name order and already redacted:
+    /// for the completion line, which is written once per request with a fixed set of fields. Only for a
+    /// handler that ``writesPlainJSONLines``; the level is not checked here.
+    func writeJSONLine(level: Logger.Level, message: String, members: (inout JSONLineWriter) -> Void) {
+        output.write(line(level: level, message: message, capacity: 512, members: members))
     }
 
     /// Names the handler writes itself; metadata cannot overwrite them.

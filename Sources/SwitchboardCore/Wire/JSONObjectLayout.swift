@@ -40,12 +40,12 @@ struct JSONObjectLayout: Sendable {
         mutating func parse(into layout: inout JSONObjectLayout) -> Bool {
             skipWhitespace()
             guard take(UInt8(ascii: "{")) else { return false }
-            var seen = Set<String>()
+            var seen = SeenKeys()
             skipWhitespace()
             if !take(UInt8(ascii: "}")) {
                 while true {
                     skipWhitespace()
-                    guard let key = plainKey(), seen.insert(key).inserted else { return false }
+                    guard let key = plainKey(), seen.insert(key) else { return false }
                     skipWhitespace()
                     guard take(UInt8(ascii: ":")) else { return false }
                     skipWhitespace()
@@ -115,22 +115,32 @@ struct JSONObjectLayout: Sendable {
             return false
         }
 
-        /// Skips a nested object or array, tracking brackets outside strings.
+        /// Skips a nested object or array, tracking brackets outside strings: which closer each open level
+        /// expects is a bit of a word for the first 64 levels (no allocation per value), an array beyond.
         mutating func skipContainer() -> Bool {
-            var stack: [UInt8] = []
+            var expectsBracket: UInt64 = 0
+            var depth = 0
+            var deeper: [Bool] = []
             while index < bytes.count {
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
                     guard skipString() else { return false }
                     continue
-                case UInt8(ascii: "{"):
-                    stack.append(UInt8(ascii: "}"))
-                case UInt8(ascii: "["):
-                    stack.append(UInt8(ascii: "]"))
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    let bracket = byte == UInt8(ascii: "[")
+                    if depth < 64 {
+                        expectsBracket = bracket ? expectsBracket | 1 << depth : expectsBracket & ~(1 << depth)
+                    } else {
+                        deeper.append(bracket)
+                    }
+                    depth += 1
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    guard stack.popLast() == byte else { return false }
-                    if stack.isEmpty {
+                    guard depth > 0 else { return false }
+                    depth -= 1
+                    let expected = depth < 64 ? expectsBracket & 1 << depth != 0 : deeper.removeLast()
+                    guard expected == (byte == UInt8(ascii: "]")) else { return false }
+                    if depth == 0 {
                         index += 1
                         return true
                     }

@@ -39,10 +39,10 @@ private struct JSONReader {
         var model: String?
         var messages: [ChatMessage]?
         var request = ChatCompletionRequest(model: "", messages: [])
-        var seen = Set<String>()
+        var seen = SeenKeys()
         var layout: JSONObjectLayout? = JSONObjectLayout()
         let complete = members { key, reader in
-            guard seen.insert(key).inserted else { return false }
+            guard seen.insert(key) else { return false }
             if reader.stringHadEscapes { layout = nil }
             let start = reader.index
             defer { layout?.append(key, value: start..<reader.index) }
@@ -84,9 +84,9 @@ private struct JSONReader {
     private mutating func message() -> ChatMessage? {
         var role: ChatRole?
         var message = ChatMessage(role: .user, content: nil)
-        var seen = Set<String>()
+        var seen = SeenKeys()
         let complete = members { key, reader in
-            guard seen.insert(key).inserted else { return false }
+            guard seen.insert(key) else { return false }
             switch key {
             case "role":
                 role = reader.string().flatMap(ChatRole.init(rawValue:))
@@ -109,9 +109,9 @@ private struct JSONReader {
 
     private mutating func streamOptions() -> StreamOptions? {
         var options = StreamOptions()
-        var seen = Set<String>()
+        var seen = SeenKeys()
         let complete = members { key, reader in
-            guard seen.insert(key).inserted else { return false }
+            guard seen.insert(key) else { return false }
             if key == "include_usage" { return reader.optional(&options.includeUsage) { $0.bool() } }
             return reader.skipValue()
         }

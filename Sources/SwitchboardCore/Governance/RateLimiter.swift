@@ -109,20 +109,40 @@ public final class MemoryRateLimiter: RateLimiter {
     public func acquire(_ takes: [LimitTake]) async -> LimitDecision {
         let now = clock.now()
         return buckets.withLock { buckets in
-            var refilled: [LimitKey: Bucket] = [:]
+            // Each key's bucket refilled to now, in the order of the takes: a handful, so a list searched in
+            // place rather than a dictionary hashed per take and per key.
+            var refilled = Refilled()
+            refilled.reserveCapacity(takes.count)
             for take in takes {
                 let bucket = Self.refill(buckets[take.key], perMinute: take.perMinute, now: now)
-                refilled[take.key] = bucket
+                refilled.set(take.key, bucket)
                 if bucket.level < Double(take.cost) {
                     let rate = Double(take.perMinute) / 60
                     let wait = take.cost > take.perMinute ? 60 : (Double(take.cost) - bucket.level) / rate
-                    let states = Self.states(takes, refilled, deducting: false)
+                    let states = Self.states(takes, refilled)
                     return LimitDecision(allowed: false, refused: take.key, retryAfterSeconds: max(wait, 0.001), states: states)
                 }
             }
-            for take in takes { refilled[take.key]!.level -= Double(take.cost) }
-            for (key, bucket) in refilled { buckets[key] = bucket }
-            return LimitDecision(allowed: true, refused: nil, retryAfterSeconds: 0, states: Self.states(takes, refilled, deducting: true))
+            for take in takes { refilled.deduct(take.cost, from: take.key) }
+            for (key, bucket) in refilled.entries { buckets[key] = bucket }
+            return LimitDecision(allowed: true, refused: nil, retryAfterSeconds: 0, states: Self.states(takes, refilled))
+        }
+    }
+
+    /// The buckets one decision touches, by key, in first-take order.
+    private struct Refilled {
+        var entries: [(key: LimitKey, bucket: Bucket)] = []
+
+        mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+
+        subscript(key: LimitKey) -> Bucket? { entries.first { $0.key == key }?.bucket }
+
+        mutating func set(_ key: LimitKey, _ bucket: Bucket) {
+            if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].bucket = bucket } else { entries.append((key, bucket)) }
+        }
+
+        mutating func deduct(_ cost: Int, from key: LimitKey) {
+            if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].bucket.level -= Double(cost) }
         }
     }
 
@@ -143,7 +163,7 @@ public final class MemoryRateLimiter: RateLimiter {
         return bucket
     }
 
-    private static func states(_ takes: [LimitTake], _ buckets: [LimitKey: Bucket], deducting: Bool) -> [LimitKey: BucketState] {
+    private static func states(_ takes: [LimitTake], _ buckets: Refilled) -> [LimitKey: BucketState] {
         var states = [LimitKey: BucketState](minimumCapacity: takes.count)
         for take in takes {
             guard let bucket = buckets[take.key] else { continue }

@@ -92,7 +92,10 @@ struct Serve: AsyncParsableCommand {
         let configuration = try options.load()
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let format = configuration.logFormat
-        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
+        // Lines go out in batches (every 50 ms, at once for errors); what is waiting is written before exit.
+        let logWriter = BufferedLogWriter()
+        defer { logWriter.close() }
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level, output: .buffered(logWriter)) }
         let logger = Logger(label: "switchboard")
         // With JSON logs, stdout carries only log lines; the banner goes to stderr.
         let bannerOutput = format == .json ? FileHandle.standardError : FileHandle.standardOutput

@@ -22,7 +22,7 @@ struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.activeRequests.decrement()
             throw error
         }
-        let streamed = response.headers[.contentType]?.hasPrefix("text/event-stream") == true
+        let streamed = response.headers.single(.contentType)?.hasPrefix("text/event-stream") == true
         if streamed { metrics.activeStreams.increment() }
         let done = InFlightRelease(metrics: metrics, streamed: streamed)
         let body = response.body

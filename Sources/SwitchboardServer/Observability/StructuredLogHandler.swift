@@ -1,39 +1,11 @@
 import Foundation
 import Logging
 import SwitchboardCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// How log lines are written: one JSON object per line (for collectors) or readable text (for terminals).
 public enum LogFormat: String, Sendable, CaseIterable {
     case json
     case text
-}
-
-/// Where finished log lines go; the executable writes them to stdout, tests to memory.
-public struct LogOutput: Sendable {
-    public let write: @Sendable (String) -> Void
-    public init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
-
-    /// Standard output, one `write` per line (so lines from several threads never interleave).
-    public static let standardOutput = LogOutput { line in
-        var line = line + "\n"
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                #if canImport(Glibc)
-                let written = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                #else
-                let written = Darwin.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                #endif
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
 }
 
 /// A swift-log handler that writes one line per message, as JSON or text, with credentials redacted.
@@ -62,8 +34,8 @@ public struct StructuredLogHandler: LogHandler {
         let fields = Self.fields(handler: metadata, provided: metadataProvider?.get(), event: event.metadata)
         let message = LogRedaction.scrub(event.message.description)
         switch format {
-        case .json: output.write(jsonLine(level: event.level, message: message, fields: fields))
-        case .text: output.write(textLine(level: event.level, message: message, fields: fields))
+        case .json: output.write(jsonLine(level: event.level, message: message, fields: fields), event.level)
+        case .text: output.write(textLine(level: event.level, message: message, fields: fields), event.level)
         }
     }
 
@@ -116,7 +88,7 @@ public struct StructuredLogHandler: LogHandler {
     /// for the completion line, which is written once per request with a fixed set of fields. Only for a
     /// handler that ``writesPlainJSONLines``; the level is not checked here.
     func writeJSONLine(level: Logger.Level, message: String, members: (inout JSONLineWriter) -> Void) {
-        output.write(line(level: level, message: message, capacity: 512, members: members))
+        output.write(line(level: level, message: message, capacity: 512, members: members), level)
     }
 
     /// Names the handler writes itself; metadata cannot overwrite them.

@@ -61,7 +61,7 @@ struct ChatCompletionsController {
         call.meter.appendRateLimitHeaders(to: &headers)
         let answer = try policy.checkAnswer(executed.completion, identity: identity)
         headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: call.chat))
-        headers[.contentType] = "application/json"
+        headers.set(.contentType, "application/json")
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
     }
 
@@ -78,9 +78,9 @@ struct ChatCompletionsController {
     private static func streamResponse(_ executed: ExecutedStream, call: AdmittedChat, logger: Logger) -> Response {
         var headers = routeHeaders(executed.route)
         call.meter.appendRateLimitHeaders(to: &headers)
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        headers[RouteHeader.accelBuffering] = "no"
+        headers.set(.contentType, "text/event-stream")
+        headers.set(.cacheControl, "no-cache")
+        headers.set(RouteHeader.accelBuffering, "no")
         let relay = StreamRelay(wantsUsage: call.chat.typed.wantsStreamUsage, logger: logger)
         let stream = executed.stream
         let route = executed.route

@@ -19,7 +19,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let requestID = RequestID.of(request)
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
-        let origin = request.headers[.origin]
+        let origin = request.headers.single(.origin)
         var response: Response
         if let early = try securityHeaders.earlyAnswer(to: request, origin: origin, context: context) {
             response = early
@@ -31,7 +31,7 @@ struct EdgeMiddleware: RouterMiddleware {
             }
         }
         securityHeaders.apply(to: &response, origin: origin)
-        response.headers[RequestID.header] = requestID
+        response.headers.set(RequestID.header, requestID)
         return response
     }
 }

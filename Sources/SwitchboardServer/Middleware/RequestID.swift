@@ -11,7 +11,7 @@ enum RequestID {
 
     /// The client's id when it is valid, else a new one.
     static func of(_ request: Request) -> String {
-        request.headers[header].flatMap { isValid($0) ? $0 : nil } ?? generate()
+        request.headers.single(header).flatMap { isValid($0) ? $0 : nil } ?? generate()
     }
 
     static func isValid(_ id: String) -> Bool {

@@ -16,6 +16,8 @@ struct SecurityHeaders: Sendable {
     static let forbiddenOrigin = GatewayError(
         status: 403, type: "invalid_request_error", code: "origin_not_allowed", message: "Cross-origin requests from this origin are not allowed."
     )
+    static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let allowedMethods = "GET, POST, PATCH, DELETE, OPTIONS"
     static let allowedHeaders = "authorization, content-type, x-api-key, x-request-id, x-switchboard-timeout-ms, openai-organization, openai-project"
     static let exposedHeaders = "x-request-id, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, "
@@ -37,14 +39,14 @@ struct SecurityHeaders: Sendable {
     /// Adds the cross-origin headers for an allowed `origin` and the security headers to `response`.
     func apply(to response: inout Response, origin: String?) {
         if let origin, allowedOrigins.contains(origin) {
-            response.headers[.accessControlAllowOrigin] = origin
-            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
+            response.headers.set(.accessControlAllowOrigin, origin)
+            response.headers.set(.accessControlExposeHeaders, Self.exposedHeaders)
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
-        if hsts { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
+        response.headers.set(.xContentTypeOptions, "nosniff")
+        response.headers.set(Self.frameOptions, "DENY")
+        response.headers.set(Self.referrerPolicy, "no-referrer")
+        if !response.headers.contains(where: { $0.name == .cacheControl }) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
+        if hsts { response.headers.set(.strictTransportSecurity, "max-age=31536000; includeSubDomains") }
     }
 }

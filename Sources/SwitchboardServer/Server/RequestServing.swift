@@ -61,8 +61,8 @@ struct RequestServing: Sendable {
             logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])
             response = Response(status: .internalServerError)
         }
-        response.headers[.date] = dates.value()
-        response.headers[.server] = serverName
+        response.headers.set(.date, dates.value())
+        response.headers.set(.server, serverName)
         let head = response.head
         let body = response.body
         guard body.contentLength == nil else {

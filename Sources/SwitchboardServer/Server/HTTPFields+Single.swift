@@ -1,0 +1,20 @@
+import HTTPTypes
+
+extension HTTPFields {
+    /// The value of the field named `name`, read in place when there is one such field. The subscript joins
+    /// every value into a new string and, as a setter, rebuilds the list; on the request path, where each
+    /// name appears once, both showed in the profile.
+    func single(_ name: HTTPField.Name) -> String? {
+        guard let index = firstIndex(where: { $0.name == name }) else { return nil }
+        if self[index...].dropFirst().contains(where: { $0.name == name }) { return self[name] }
+        return self[index].value
+    }
+
+    /// Sets the field named `name` to `value`: appended when absent, replaced in place when there is one, and
+    /// through the subscript (which removes the rest) when there are several.
+    mutating func set(_ name: HTTPField.Name, _ value: String) {
+        guard let index = firstIndex(where: { $0.name == name }) else { return append(HTTPField(name: name, value: value)) }
+        if self[index...].dropFirst().contains(where: { $0.name == name }) { return self[name] = value }
+        self[index] = HTTPField(name: name, value: value)
+    }
+}

@@ -87,6 +87,25 @@ import Testing
         try await finish(server)
     }
 
+    /// One timer watches a loop's exchanges: an exchange with a shorter deadline than the one already waiting
+    /// must still time out at its own deadline, and the long one must not be failed with it. (Were the timer left
+    /// at the long deadline, the short exchange would wait ten minutes and the time limit would fail the test.)
+    @Test(.timeLimit(.minutes(1))) func aShorterDeadlineThanTheOneWaitingStillFiresFirst() async throws {
+        let release = group.any().makePromise(of: Void.self)
+        let server = try await ScriptedHTTPServer { ordinal in
+            ordinal == 1 ? .answerInTwoSteps(first: "", rest: "late", release: release.futureResult) : .hang
+        }
+        async let long = collect(server, timeouts: .init(firstByte: .seconds(600)))
+        // Both share the loop's watch: the long exchange is tracked first, so the short one moves the timer.
+        while server.accepted < 1 { await Task.yield() }
+        await #expect(throws: UpstreamTransportError.firstByteTimeout) {
+            try await collect(server, timeouts: .init(firstByte: .milliseconds(50)))
+        }
+        release.succeed()
+        #expect(try await long.1 == "late")
+        try await finish(server)
+    }
+
     @Test func aStreamedBodyArrivesBeforeItEnds() async throws {
         let release = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
         let server = try await ScriptedHTTPServer { _ in .answerInTwoSteps(first: "data: 1\n\n", rest: "data: 2\n\n", release: release.futureResult) }

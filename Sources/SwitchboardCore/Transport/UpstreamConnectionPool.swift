@@ -86,11 +86,14 @@ final class LoopConnectionPool: @unchecked Sendable {
     private var idle: [UpstreamOrigin: [HTTP1Connection]] = [:]
     private var sweeper: Scheduled<Void>?
     private var isShutDown = false
+    /// The deadlines of this loop's exchanges in flight.
+    let deadlines: ExchangeDeadlines
 
     init(loop: any EventLoop, configuration: UpstreamConnectionPool.Configuration, tls: TLSContextCache) {
         self.loop = loop
         self.configuration = configuration
         self.tls = tls
+        self.deadlines = ExchangeDeadlines(loop: loop)
     }
 
     /// Runs `exchange` on an idle connection to its origin, or on a new one.
@@ -98,7 +101,7 @@ final class LoopConnectionPool: @unchecked Sendable {
         loop.assertInEventLoop()
         guard !exchange.isFinished else { return }
         guard !isShutDown else { return exchange.fail(UpstreamTransportError.shutDown) }
-        exchange.startClock()
+        exchange.startClock(watchedBy: deadlines)
         let origin = exchange.target.origin
         let oldest = NIODeadline.now() - configuration.idleTimeout.timeAmount
         while let connection = idle[origin]?.popLast() {

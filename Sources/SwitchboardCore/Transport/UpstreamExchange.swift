@@ -51,9 +51,12 @@ final class UpstreamExchange: @unchecked Sendable {
     private var responseHead: HTTPResponseHead?
     private var gathered = ByteBuffer()
     private var source: UpstreamBodyStream.Source?
-    private var firstByteTimer: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
+    /// When the answer must have begun; nil once a stream's head arrived (a gathered answer stays bound by it).
+    private var firstByteDeadline: NIODeadline?
     private var lastRead = NIODeadline.now()
+    /// The loop's deadline watch while in flight, and this exchange's place in it.
+    private var deadlines: ExchangeDeadlines?
+    var deadlineSlot = -1
 
     init(target: UpstreamTarget, headers: HTTPHeaders, body: ByteBuffer, mode: Mode, timeouts: UpstreamTimeouts, loop: any EventLoop) {
         self.target = target
@@ -68,14 +71,28 @@ final class UpstreamExchange: @unchecked Sendable {
         self.promise = loop.makePromise(of: UpstreamResponse.self)
     }
 
-    /// Starts the deadlines; called on `loop` before a connection is sought.
-    func startClock() {
+    /// Starts the deadlines, watched by `deadlines`; called on `loop` before a connection is sought.
+    func startClock(watchedBy deadlines: ExchangeDeadlines) {
         loop.preconditionInEventLoop()
-        lastRead = .now()
-        firstByteTimer = loop.assumeIsolated().scheduleTask(in: timeouts.firstByte.timeAmount) { [self] in
-            fail(UpstreamTransportError.firstByteTimeout)
-        }
-        scheduleIdleCheck(in: timeouts.idle.timeAmount)
+        let now = NIODeadline.now()
+        lastRead = now
+        firstByteDeadline = now + timeouts.firstByte.timeAmount
+        self.deadlines = deadlines
+        deadlines.track(self)
+    }
+
+    /// The earliest moment one of the deadlines could pass: reads only move the idle one later.
+    var nextDeadline: NIODeadline {
+        let idle = lastRead + timeouts.idle.timeAmount
+        guard let firstByteDeadline else { return idle }
+        return min(firstByteDeadline, idle)
+    }
+
+    /// The error for a deadline passed by `now`, if one has.
+    func overdue(at now: NIODeadline) -> (any Error)? {
+        if let firstByteDeadline, firstByteDeadline <= now { return UpstreamTransportError.firstByteTimeout }
+        if lastRead + timeouts.idle.timeAmount <= now { return UpstreamTransportError.readTimeout }
+        return nil
     }
 
     /// The connection this exchange now runs on.
@@ -95,7 +112,7 @@ final class UpstreamExchange: @unchecked Sendable {
             responseHead = head
             return
         }
-        firstByteTimer?.cancel()
+        firstByteDeadline = nil
         let made = UpstreamBodyStream.makeSequence(
             backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,
             delegate: UpstreamBodyDelegate(exchange: self)
@@ -170,27 +187,11 @@ final class UpstreamExchange: @unchecked Sendable {
 
     private func finish() {
         isFinished = true
-        firstByteTimer?.cancel()
-        idleTimer?.cancel()
-        firstByteTimer = nil
-        idleTimer = nil
+        deadlines?.untrack(self)
+        deadlines = nil
         connection = nil
         // The body stream's storage holds its delegate, which holds this exchange: let go of it.
         source = nil
-    }
-
-    /// The idle deadline moves with every read; rather than rescheduling per read, the timer checks when it fires.
-    private func scheduleIdleCheck(in delay: TimeAmount) {
-        idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [self] in
-            guard !isFinished else { return }
-            let quiet = NIODeadline.now() - lastRead
-            let limit = timeouts.idle.timeAmount
-            if quiet >= limit {
-                fail(UpstreamTransportError.readTimeout)
-            } else {
-                scheduleIdleCheck(in: limit - quiet)
-            }
-        }
     }
 }
 

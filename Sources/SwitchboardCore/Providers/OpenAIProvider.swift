@@ -25,6 +25,10 @@ public struct OpenAIProvider: LLMProvider {
     private let endpoint: Endpoint
     private let apiKey: String
     private let http: UpstreamHTTP
+    /// `{baseURL}/chat/completions`, parsed once (an OpenAI endpoint's URL does not change per request).
+    private let chatTarget: Result<UpstreamTarget, any Error>
+    /// The `authorization` header's value, made once.
+    private let bearer: String
 
     public init(name: String, endpoint: Endpoint, apiKey: String, advertisedModels: [String], http: UpstreamHTTP) {
         self.name = name
@@ -32,6 +36,12 @@ public struct OpenAIProvider: LLMProvider {
         self.apiKey = apiKey
         self.advertisedModels = advertisedModels
         self.http = http
+        if case .openAI(let baseURL) = endpoint {
+            chatTarget = UpstreamRequest.target(Self.join(baseURL, "chat/completions"))
+        } else {
+            chatTarget = .failure(UpstreamTransportError.invalidURL)
+        }
+        bearer = "Bearer \(apiKey)"
     }
 
     public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
@@ -75,12 +85,8 @@ public struct OpenAIProvider: LLMProvider {
     private func request(for call: ProviderCall, stream: Bool) throws -> UpstreamRequest {
         let body = try call.request.spliced(model: call.upstreamModel, stream: stream) ?? Self.rebuiltBody(call, stream: stream)
         switch endpoint {
-        case .openAI(let baseURL):
-            return http.post(
-                url: Self.join(baseURL, "chat/completions"),
-                headers: [("authorization", "Bearer \(apiKey)")] + call.correlationHeaders,
-                body: body
-            )
+        case .openAI:
+            return http.post(to: chatTarget, headers: [("authorization", bearer)] + call.correlationHeaders, body: body)
         case .azure(let resource, let apiVersion):
             let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
             let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"

@@ -22,16 +22,16 @@ public struct UpstreamHTTP: Sendable {
         self.provider = provider
     }
 
-    /// Builds a JSON POST request.
-    func post(url: String, headers: [(String, String)], body: JSONValue) throws -> UpstreamRequest {
-        post(url: url, headers: headers, body: ByteBuffer(bytes: try JSONEncoder().encode(body)))
-    }
-
     /// Builds a POST request with an encoded JSON body.
     func post(url: String, headers: [(String, String)], body: ByteBuffer) -> UpstreamRequest {
+        post(to: UpstreamRequest.target(url), headers: headers, body: body)
+    }
+
+    /// Builds a POST request to a target parsed once (a provider's fixed endpoint), with an encoded JSON body.
+    func post(to target: Result<UpstreamTarget, any Error>, headers: [(String, String)], body: ByteBuffer) -> UpstreamRequest {
         var fields = HTTPHeaders(headers)
         fields.add(name: "content-type", value: "application/json")
-        return UpstreamRequest(url: url, headers: fields, body: body)
+        return UpstreamRequest(target: target, headers: fields, body: body)
     }
 
     /// Sends a streamed request and returns its body once the headers arrived with a 2xx status.
@@ -65,7 +65,7 @@ public struct UpstreamHTTP: Sendable {
     private func execute(_ request: UpstreamRequest, mode: UpstreamExchange.Mode) async throws -> UpstreamResponse {
         do {
             return try await connections.execute(
-                url: request.url, headers: request.headers, body: request.body, mode: mode, timeouts: timeouts
+                target: try request.target.get(), headers: request.headers, body: request.body, mode: mode, timeouts: timeouts
             )
         } catch {
             throw classify(error, beforeHeaders: true)
@@ -138,9 +138,15 @@ public struct UpstreamHTTP: Sendable {
 
 /// An upstream POST: where, with which headers, and its JSON body.
 struct UpstreamRequest: Sendable {
-    var url: String
+    /// The parsed URL; a URL that does not parse fails when the request is sent, as a transport error.
+    var target: Result<UpstreamTarget, any Error>
     var headers: HTTPHeaders
     var body: ByteBuffer
+
+    /// `url` parsed, or why not.
+    static func target(_ url: String) -> Result<UpstreamTarget, any Error> {
+        Result { try UpstreamTarget(url: url) }
+    }
 }
 
 /// What one upstream event contributes to a stream.

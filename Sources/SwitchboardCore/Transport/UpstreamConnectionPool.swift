@@ -52,7 +52,13 @@ public final class UpstreamConnectionPool: Sendable {
     func execute(
         url: String, headers: HTTPHeaders, body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
     ) async throws -> UpstreamResponse {
-        let target = try UpstreamTarget(url: url)
+        try await execute(target: try UpstreamTarget(url: url), headers: headers, body: body, mode: mode, timeouts: timeouts)
+    }
+
+    /// ``execute(url:headers:body:mode:timeouts:)`` with the URL already parsed.
+    func execute(
+        target: UpstreamTarget, headers: HTTPHeaders, body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
+    ) async throws -> UpstreamResponse {
         let loop = group.any()
         guard let pool = pools[ObjectIdentifier(loop)] else { throw UpstreamTransportError.shutDown }
         let exchange = UpstreamExchange(target: target, headers: headers, body: body, mode: mode, timeouts: timeouts, loop: loop)

@@ -8,11 +8,12 @@ public struct AnthropicProvider: LLMProvider {
     public let name: String
     public let advertisedModels: [String]
     public var kind: ProviderKind { .anthropic }
-    private let baseURL: String
     private let apiKey: String
     private let apiVersion: String
     private let defaultMaxTokens: Int
     private let http: UpstreamHTTP
+    /// `{baseURL}/v1/messages`, parsed once.
+    private let messagesTarget: Result<UpstreamTarget, any Error>
 
     /// - Parameters:
     ///   - baseURL: the API root without `/v1`, e.g. `https://api.anthropic.com`.
@@ -22,12 +23,12 @@ public struct AnthropicProvider: LLMProvider {
         advertisedModels: [String], http: UpstreamHTTP
     ) {
         self.name = name
-        self.baseURL = baseURL
         self.apiKey = apiKey
         self.apiVersion = apiVersion
         self.defaultMaxTokens = defaultMaxTokens
         self.advertisedModels = advertisedModels
         self.http = http
+        self.messagesTarget = UpstreamRequest.target(OpenAIProvider.join(baseURL, "v1/messages"))
     }
 
     public func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
@@ -56,10 +57,10 @@ public struct AnthropicProvider: LLMProvider {
 
     private func request(for call: ProviderCall, stream: Bool) throws -> UpstreamRequest {
         let body = try AnthropicRequestTranslator.body(for: call, stream: stream, defaultMaxTokens: defaultMaxTokens)
-        return try http.post(
-            url: OpenAIProvider.join(baseURL, "v1/messages"),
+        return http.post(
+            to: messagesTarget,
             headers: [("x-api-key", apiKey), ("anthropic-version", apiVersion)] + call.correlationHeaders,
-            body: body
+            body: ByteBuffer(bytes: try JSONEncoder().encode(body))
         )
     }
 

@@ -16,14 +16,20 @@ import Testing
 
     @Test func relaysEveryChunkThenDone() async throws {
         let writer = RecordingWriter()
-        try await Self.relay.forward(Self.stream(["{\"a\":1}", "{\"b\":2}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally())
+        let transfer = UnsafeWriterTransfer(writer)
+        let last = try await Self.relay.forward(Self.stream(["{\"a\":1}", "{\"b\":2}"]), to: transfer, tally: StreamTally())
+        #expect(writer.written.joined() == "data: {\"a\":1}\n\ndata: {\"b\":2}\n\n", "[DONE] waits for the end of the body")
+        #expect(!writer.finished)
+        try await StreamRelay.finish(transfer, after: last)
         #expect(writer.written.joined() == "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n")
+        #expect(writer.finished)
     }
 
     @Test func anUpstreamFailureEndsWithAnErrorEventAndNoDone() async throws {
         let writer = RecordingWriter()
+        let transfer = UnsafeWriterTransfer(writer)
         let failing = Self.stream(["{\"a\":1}"], endingWith: UpstreamError(.interrupted, provider: "p"))
-        try await Self.relay.forward(failing, to: UnsafeWriterTransfer(writer), tally: StreamTally())
+        try await StreamRelay.finish(transfer, after: try await Self.relay.forward(failing, to: transfer, tally: StreamTally()))
         let text = writer.written.joined()
         #expect(text.hasPrefix("data: {\"a\":1}\n\ndata: {\"error\":"))
         #expect(!text.contains("[DONE]"))
@@ -32,7 +38,7 @@ import Testing
     @Test func aFailedWriteIsTheClientGoneNotAnUpstreamFailure() async throws {
         let writer = RecordingWriter(failing: true)
         await #expect(throws: CancellationError.self) {
-            try await Self.relay.forward(Self.stream(["{\"a\":1}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally())
+            _ = try await Self.relay.forward(Self.stream(["{\"a\":1}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally())
         }
         #expect(writer.attempts == 1)
     }
@@ -52,7 +58,9 @@ private final class RecordingWriter: ResponseBodyWriter, @unchecked Sendable {
         written.append(String(buffer: buffer))
     }
 
-    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    private(set) var finished = false
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws { finished = true }
 }
 
 /// What a client that hangs up is billed for: the bytes of content and tool-call arguments it was sent.

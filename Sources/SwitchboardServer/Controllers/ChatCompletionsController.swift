@@ -91,13 +91,13 @@ struct ChatCompletionsController {
             let transfer = UnsafeWriterTransfer(writer)
             let tally = StreamTally()
             do {
-                try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
+                let last = try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
+                try await hangUp.cancelling { try await StreamRelay.finish(transfer, after: last) }
             } catch {
                 await tally.settle(meter, route: route, disconnected: true)
                 throw error
             }
             await tally.settle(meter, route: route, disconnected: false)
-            try await writer.finish(nil)
         })
     }
 
@@ -180,10 +180,11 @@ struct StreamRelay: Sendable {
 
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 
-    /// Forwards every chunk, then `[DONE]`. Chunks that came in one upstream read go out in one write; a
-    /// chunk is never held back waiting for the next. A failure after the first byte ends the stream with an
-    /// OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
-    func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally) async throws {
+    /// Forwards every chunk, and returns what ends the stream, for ``finish(_:after:)`` to write with the end of
+    /// the body: `[DONE]` (after any chunks still pending). Chunks that came in one upstream read go out in one
+    /// write; a chunk is never held back waiting for the next. A failure after the first byte ends the stream
+    /// with an OpenAI-style error event and no `[DONE]`, so it can never pass for a complete answer.
+    func forward(_ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally) async throws -> ByteBuffer {
         var pending = ByteBuffer()
         do {
             for try await part in stream {
@@ -195,11 +196,22 @@ struct StreamRelay: Sendable {
                 }
             }
             pending.writeImmutableBuffer(Self.done)
-            try await Self.write(pending, to: transfer)
+            return pending
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            try await Self.write(failure(error, after: pending, tally: tally), to: transfer)
+            return failure(error, after: pending, tally: tally)
+        }
+    }
+
+    /// Writes the stream's last bytes and ends the body, in one flush when the writer is the connection's own.
+    static func finish(_ transfer: UnsafeWriterTransfer, after last: ByteBuffer) async throws {
+        do {
+            if let outlet = transfer.writer as? OutletBodyWriter { return try await outlet.finish(after: last) }
+            try await transfer.writer.write(last)
+            try await transfer.writer.finish(nil)
+        } catch {
+            throw CancellationError()
         }
     }
 

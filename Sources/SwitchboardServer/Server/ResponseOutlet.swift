@@ -34,6 +34,15 @@ struct ResponseOutlet: Sendable {
         try await perform { $0.end(trailers); return nil }
     }
 
+    /// The last body part and the end, in one flush (one system call rather than two).
+    func end(after last: ByteBuffer) async throws {
+        try await perform { driver in
+            if last.readableBytes > 0 { try driver.write(.body(last)) }
+            driver.end(nil)
+            return nil
+        }
+    }
+
     /// Closes the connection (a response cut short).
     func close() {
         onLoop { $0.close() }
@@ -76,5 +85,10 @@ struct OutletBodyWriter: ResponseBodyWriter {
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await outlet.end(trailingHeaders)
+    }
+
+    /// Writes `last` and ends the body in one flush.
+    func finish(after last: ByteBuffer) async throws {
+        try await outlet.end(after: last)
     }
 }

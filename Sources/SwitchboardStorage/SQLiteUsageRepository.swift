@@ -118,9 +118,9 @@ private struct LedgerInsert {
         integer(17, record.streamed ? 1 : 0)
         integer(18, record.clientDisconnected ? 1 : 0)
         integer(19, record.attempts)
+        // Every column is bound on every run, so no binding is left over from the last row.
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         return code
     }
 

@@ -72,9 +72,7 @@ import Testing
         writer.close()
         #expect(pipe.drain().hasSuffix("INFO switchboard: last words\n"))
     }
-}
 
-extension BufferedLogWriterTests {
     @Test func linesAfterCloseAreWrittenAtOnce() throws {
         let pipe = try Pipe()
         let writer = BufferedLogWriter(descriptor: pipe.write, interval: .seconds(3600))
@@ -82,9 +80,7 @@ extension BufferedLogWriterTests {
         LogOutput.buffered(writer).write("late", .info)
         #expect(pipe.drain() == "late\n")
     }
-}
 
-extension BufferedLogWriterTests {
     @Test func theFlushThreadWritesABatchWithoutBeingAsked() throws {
         let pipe = try Pipe()
         let writer = BufferedLogWriter(descriptor: pipe.write, interval: .milliseconds(1))

@@ -38,19 +38,28 @@ struct JSONLineWriter {
     /// A member whose value is a flag, written as `.stringConvertible(Bool)` would be.
     mutating func member(_ name: String, _ flag: Bool) {
         self.name(name)
-        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        boolean(flag)
     }
 
     /// A member whose value is a number, written as `.stringConvertible(Double)` would be.
     mutating func member(_ name: String, _ number: Double) {
         self.name(name)
-        bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+        double(number)
     }
 
     /// A member whose value is a string.
     mutating func member(_ name: String, _ text: String) {
         self.name(name)
         string(text)
+    }
+
+    private mutating func boolean(_ flag: Bool) {
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+    }
+
+    /// A finite number as Swift spells it; JSON has no infinity or NaN, so those are `null`.
+    private mutating func double(_ number: Double) {
+        bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
     }
 
     /// `number` in decimal, as `String(number)` spells it, without the intermediate string.
@@ -73,8 +82,8 @@ struct JSONLineWriter {
         case .stringConvertible(let convertible):
             switch convertible {
             case let number as Int: integer(number)
-            case let number as Double: bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
-            case let flag as Bool: bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+            case let number as Double: double(number)
+            case let flag as Bool: boolean(flag)
             default: string(convertible.description)
             }
         case .array(let values):

@@ -51,6 +51,11 @@ public struct GatewayError: Error, Sendable, Equatable {
         status: 408, type: "invalid_request_error", code: "request_timeout", message: "The request body did not arrive in time."
     )
 
+    /// 400: the bytes on the connection are not an HTTP request; the connection closes after the answer.
+    public static let malformedHTTP = Self(
+        status: 400, type: "invalid_request_error", code: "malformed_http", message: "The request is not valid HTTP."
+    )
+
     /// 404: no route for the path.
     public static let routeNotFound = Self(
         status: 404, type: "invalid_request_error", code: "not_found", message: "No such route."

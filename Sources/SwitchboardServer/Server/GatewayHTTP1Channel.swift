@@ -6,11 +6,11 @@ import NIOHTTP1
 import NIOPosix
 import NIOHTTPTypesHTTP1
 
-/// The gateway's HTTP/1.1 connections: NIO's HTTP codec with its pipelining assistance, ``HTTP10Framing``,
+/// The gateway's HTTP/1.1 connections: NIO's HTTP codec, ``HTTP10Framing``,
 /// the gateway's connection handlers, then a ``RequestDriver`` that serves each request (see there for why it
 /// replaces Hummingbird's async channel loop). Hummingbird still owns the listening socket, the accept loop, the
-/// connection limit and graceful shutdown: on shutdown every connection is asked to quiesce, NIO's
-/// pipelining handler closes it once its response in flight ended, and ``handle(value:logger:)`` returns.
+/// connection limit and graceful shutdown: on shutdown every connection is asked to quiesce, the driver
+/// closes it once its response in flight ended, and ``handle(value:logger:)`` returns.
 struct GatewayHTTP1Channel: ServerChildChannel {
     /// An open connection.
     struct Connection: ServerChildChannelValue {
@@ -40,9 +40,10 @@ struct GatewayHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            // Outbound headers are checked by HTTPTypes already; malformed requests get NIO's 400 and a close.
+            // Outbound headers are checked by HTTPTypes already. The driver queues pipelined requests and answers
+            // malformed ones itself.
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false
             )
             try pipeline.addHandler(HTTP10Framing())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))

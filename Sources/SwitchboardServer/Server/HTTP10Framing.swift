@@ -15,16 +15,17 @@ final class HTTP10Framing: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Whether the request being answered is HTTP/1.0. NIO's pipelining handler passes on one request at a
-    /// time, so the latest head belongs to the answer being written.
-    private var answeringHTTP10 = false
+    /// For each request whose answer has not begun, in order, whether it is HTTP/1.0: pipelined requests pass
+    /// through before the answers to those ahead of them.
+    private var unansweredHTTP10 = CircularBuffer<Bool>(initialCapacity: 2)
     /// The answer's body ends with the connection.
     private var closeAfterEnd = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
-        answeringHTTP10 = head.version == .http1_0
-        if answeringHTTP10, !head.isKeepAlive, !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+        let isHTTP10 = head.version == .http1_0
+        unansweredHTTP10.append(isHTTP10)
+        if isHTTP10, !head.isKeepAlive, !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
             head.headers.add(name: "connection", value: "close")
         }
         context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -32,7 +33,9 @@ final class HTTP10Framing: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where answeringHTTP10 && head.status.code >= 200:
+        case .head(var head) where head.status.code >= 200:
+            // An answer without a request (malformed HTTP before any head) is HTTP/1.1's.
+            guard unansweredHTTP10.popFirst() == true else { return context.write(data, promise: promise) }
             head.version = .http1_0
             if !head.headers.contains(name: "content-length"), head.status.mayHaveResponseBody {
                 head.headers.replaceOrAdd(name: "connection", value: "close")

@@ -18,3 +18,14 @@ extension HTTPFields {
         self[index] = HTTPField(name: name, value: value)
     }
 }
+
+extension HTTPFields {
+    /// Whether a `Connection` field carries the `close` option. The field is a comma-separated list of
+    /// case-insensitive tokens (RFC 9110 §7.6.1), so `close` may come with others, as in `TE, close`, and the
+    /// field may be sent more than once.
+    var asksToClose: Bool {
+        self[values: .connection].contains { value in
+            value.lowercased().split(separator: ",").contains { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) == ["close"] }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import SwitchboardCore
 
@@ -13,11 +14,16 @@ import SwitchboardCore
 /// 14 KB) for as long as a stream is open. Here a request costs one task, started once its body is in:
 /// request bodies are small JSON documents that every route reads whole anyway.
 ///
-/// NIO's pipelining handler, ahead of this one, passes on one request at a time: the next request's parts
-/// wait until this one's response ended. Lives on its channel's event loop; the request task reaches it
-/// through a ``ResponseOutlet``.
-final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
+/// Pipelined requests are served one at a time, in order: the parts of a request that comes while a response
+/// is in flight wait in ``pipelined``, and the connection's reads wait with them until that response ended.
+/// NIO's pipelining handler does the same but holds back the read after every request, which takes the socket
+/// out of the event loop's interest set and puts it back, two `epoll_ctl` calls per request; here reads are
+/// held only while pipelined parts wait. Malformed HTTP gets a 400 in the OpenAI error shape and a close, after
+/// any response in flight. Lives on its channel's event loop; the request task reaches it through a
+/// ``ResponseOutlet``.
+final class RequestDriver: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     /// What a request's body may be, and how long the client may take to send it.
@@ -71,6 +77,15 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     private var sendTimer: Scheduled<Void>?
     /// The isolation of this connection's request tasks.
     private var loopIsolation: EventLoopIsolation?
+    /// Parts of requests that came while a response was in flight, served in order once it ended.
+    private var pipelined = CircularBuffer<HTTPRequestPart>()
+    /// The channel asked for a read while ``pipelined`` held parts: it is made once they are all served.
+    private var readHeld = false
+    /// The connection is to close after the response in flight: shutdown, or the client sent malformed HTTP.
+    /// Whatever else arrives is dropped.
+    private var refusingRequests = false
+    /// The client half-closed its side: the connection closes after the last request it sent.
+    private var clientDoneSending = false
 
     init(limits: Limits, serve: RequestServing) {
         self.limits = limits
@@ -88,7 +103,22 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        guard !refusingRequests else { return }
+        if !pipelined.isEmpty || startsAPipelinedRequest(part) {
+            return pipelined.append(part)
+        }
+        receive(part, context: context)
+    }
+
+    /// A head while the previous request's response is still being written.
+    private func startsAPipelinedRequest(_ part: HTTPRequestPart) -> Bool {
+        guard case .head = part, case .responding(discardingBody: false) = state else { return false }
+        return true
+    }
+
+    private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (.head(let head), .idle):
             begin(head, context: context)
         case (.body(let part), .receiving(let head, var body)):
@@ -118,7 +148,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         case (.end, .lingering):
             context.close(promise: nil)
         case (.head, _), (.body, _), (.end, _):
-            // The pipelining handler ahead never passes parts out of order.
+            // NIO's decoder never passes parts out of order.
             context.close(promise: nil)
         }
     }
@@ -126,13 +156,74 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     /// A body that is still coming when the read burst ends gets its deadline; most requests arrive whole in
     /// one read and never schedule a timer.
     func channelReadComplete(context: ChannelHandlerContext) {
+        startBodyDeadlineIfReceiving(context)
+        context.fireChannelReadComplete()
+    }
+
+    private func startBodyDeadlineIfReceiving(_ context: ChannelHandlerContext) {
         if case .receiving(let head, _) = state, deadline == nil {
             deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limits.bodyTimeout) { [self] in
                 deadline = nil
                 if case .receiving = state { answerEarly(head, failure: GatewayError.bodyTimeout) }
             }
         }
-        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pipelined.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Serves the parts that waited for the response that just ended, until one of them starts a response of
+    /// its own; the held read is made once none are left.
+    private func servePipelined(_ context: ChannelHandlerContext) {
+        while let part = pipelined.first, !startsAPipelinedRequest(part) {
+            pipelined.removeFirst()
+            receive(part, context: context)
+        }
+        startBodyDeadlineIfReceiving(context)
+        closeOnceLastRequestIsIn(context)
+        if pipelined.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// Malformed HTTP (from NIO's decoder, which reads nothing more after it): a 400 when no response is in
+    /// flight, else a close once that one ended.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        refuseFurtherRequests()
+        // The client may still be sending (a header too large is refused half-way): the connection lingers after the
+        // answer instead of closing at once, which would reset it and could discard the answer unread.
+        switch state {
+        case .idle, .receiving:
+            cancelDeadline()
+            state = .responding(discardingBody: true)
+            let body = GatewayError.malformedHTTP.jsonBody
+            let head = HTTPResponse(status: .badRequest, headerFields: [
+                .contentType: "application/json", .contentLength: String(body.readableBytes),
+                .date: serve.dates.value(), .server: serve.serverName,
+            ])
+            try? write(.head(head))
+            try? write(.body(body))
+            end(nil)
+        case .responding:
+            state = .responding(discardingBody: true)
+        case .lingering:
+            break
+        }
+    }
+
+    /// Ends the connection after the response in flight, or now when there is none.
+    private func refuseFurtherRequests() {
+        refusingRequests = true
+        closeAfterResponse = true
+        pipelined.removeAll()
+        readHeld = false
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -146,14 +237,30 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            // The client sent all it will: close now if idle, or once the current response is out.
+        if event is ChannelShouldQuiesceEvent {
+            // Shutdown: the request in flight (being received or answered) is finished, then the connection closes.
             switch state {
             case .idle, .lingering: context.close(promise: nil)
-            case .receiving, .responding: closeAfterResponse = true
+            case .receiving: closeAfterResponse = true
+            case .responding: refuseFurtherRequests()
             }
+            return
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            clientDoneSending = true
+            closeOnceLastRequestIsIn(context)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Once the client sent all it will and every request it sent is in: close now if idle, or once the
+    /// current response is out.
+    private func closeOnceLastRequestIsIn(_ context: ChannelHandlerContext) {
+        guard clientDoneSending, pipelined.isEmpty else { return }
+        switch state {
+        case .idle, .lingering: context.close(promise: nil)
+        case .receiving, .responding: closeAfterResponse = true
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -222,6 +329,7 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         sendTimer = nil
         writable?.fail(ChannelError.ioOnClosedChannel)
         writable = nil
+        pipelined.removeAll()
     }
 
     private func cancelDeadline() {
@@ -269,8 +377,8 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
         case .idle, .receiving, .lingering: break
         }
         guard close || !context.channel.isActive else {
-            // Writing the end may hand the next pipelined request in at once: the state is idle before.
-            return context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            return servePipelined(context)
         }
         if case .lingering = state {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
@@ -297,28 +405,4 @@ final class RequestDriver: ChannelInboundHandler, RemovableChannelHandler {
     func close() {
         context?.close(promise: nil)
     }
-}
-
-extension HTTPFields {
-    /// Whether a `Connection` field carries the `close` option. The field is a comma-separated list of
-    /// case-insensitive tokens (RFC 9110 §7.6.1), so `close` may come with others, as in `TE, close`, and the
-    /// field may be sent more than once.
-    var asksToClose: Bool {
-        self[values: .connection].contains { value in
-            value.lowercased().split(separator: ",").contains { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) == ["close"] }
-        }
-    }
-}
-
-/// A request body that fails when read: the upload was refused or timed out before the router saw the request.
-private struct FailingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let error: any Error
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let error: any Error
-        func next() async throws -> ByteBuffer? { throw error }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(error: error) }
 }

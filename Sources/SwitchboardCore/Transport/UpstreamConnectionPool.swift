@@ -141,7 +141,9 @@ final class LoopConnectionPool: @unchecked Sendable {
                         let hostname = origin.host.isIPAddress ? nil : origin.host
                         try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
                     }
-                    try pipeline.addHTTPClientHandlers()
+                    // Header values are checked once where they are configured (the provider's key and version) or built
+                    // from checked parts, not per request.
+                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try pipeline.addHandler(HTTP1Connection(origin: origin))
                 }
             }

@@ -78,8 +78,7 @@ import Testing
         registry.finish(first, outcome: .success)
         #expect(registry.isAvailable(capped))
 
-        var limited = RoutingFixtures.deployment("limited")
-        limited.requestsPerMinute = 3
+        let limited = RoutingFixtures.deployment("limited", requestsPerMinute: 3)
         for _ in 0..<3 { registry.finish(try #require(registry.admit(limited)), outcome: .success) }
         #expect(registry.admit(limited) == nil)
         time.advance(by: .seconds(61))

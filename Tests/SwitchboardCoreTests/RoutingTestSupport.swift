@@ -122,8 +122,10 @@ enum RoutingFixtures {
         return try ChatRequest.decode(try JSONSerialization.data(withJSONObject: body))
     }
 
-    static func deployment(_ name: String, weight: Int = 1, priority: Int = 0, maxConcurrent: Int? = nil) -> Deployment {
+    static func deployment(
+        _ name: String, weight: Int = 1, priority: Int = 0, maxConcurrent: Int? = nil, requestsPerMinute: Int? = nil
+    ) -> Deployment {
         Deployment(id: "m#\(name)", name: name, model: "m", provider: ScriptedProvider(name: name), upstreamModel: name,
-                   weight: weight, priority: priority, maxConcurrent: maxConcurrent)
+                   weight: weight, priority: priority, maxConcurrent: maxConcurrent, requestsPerMinute: requestsPerMinute)
     }
 }

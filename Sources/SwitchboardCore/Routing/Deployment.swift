@@ -44,19 +44,19 @@ public struct DeploymentSpec: Sendable, Equatable {
 
 /// One upstream that can answer for a public model: a provider (with its credentials and region), the model
 /// name it knows, and the limits under which the gateway sends it traffic.
-public struct Deployment: Sendable {
+public final class Deployment: Sendable {
     /// Unique across the gateway: `model#name` for a configured deployment, `provider/model` for direct use.
-    public var id: String
+    public let id: String
     /// The configured name, unique within its model.
-    public var name: String
+    public let name: String
     /// The public model this deployment serves.
-    public var model: String
-    public var provider: any LLMProvider
-    public var upstreamModel: String
-    public var weight: Int
-    public var priority: Int
-    public var maxConcurrent: Int?
-    public var requestsPerMinute: Int?
+    public let model: String
+    public let provider: any LLMProvider
+    public let upstreamModel: String
+    public let weight: Int
+    public let priority: Int
+    public let maxConcurrent: Int?
+    public let requestsPerMinute: Int?
 
     public init(
         id: String, name: String, model: String, provider: any LLMProvider, upstreamModel: String, weight: Int = 1,

@@ -31,12 +31,10 @@ public struct DeploymentPicker: Sendable {
         var remaining = candidates
         var ordered: [Deployment] = []
         ordered.reserveCapacity(candidates.count)
-        while !remaining.isEmpty {
+        // The last one left needs no draw (one system call to the random source per draw).
+        while remaining.count > 1 {
             let total = remaining.reduce(0) { $0 + max(0, $1.weight) }
-            guard total > 0 else {
-                ordered += remaining
-                break
-            }
+            guard total > 0 else { break }
             var point = random.nextUnit() * Double(total)
             var chosen = remaining.count - 1
             for (index, deployment) in remaining.enumerated() {
@@ -48,6 +46,6 @@ public struct DeploymentPicker: Sendable {
             }
             ordered.append(remaining.remove(at: chosen))
         }
-        return ordered
+        return ordered + remaining
     }
 }

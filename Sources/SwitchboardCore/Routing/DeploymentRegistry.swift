@@ -76,8 +76,8 @@ public final class DeploymentRegistry: Sendable {
     public func isAvailable(_ deployment: Deployment) -> Bool {
         let now = time.now
         return entries.withLock { entries in
-            guard let entry = entries[deployment.id] else { return true }
-            return entry.breaker.isAvailable(now: now) && Self.underCaps(entry, deployment, now: now)
+            guard let index = entries.index(forKey: deployment.id) else { return true }
+            return entries.values[index].breaker.isAvailable(now: now) && Self.underCaps(entries.values[index], deployment, now: now)
         }
     }
 
@@ -94,47 +94,56 @@ public final class DeploymentRegistry: Sendable {
         let now = time.now
         var transition: CircuitState?
         let ticket = entries.withLock { entries -> Ticket? in
-            var entry = entries[deployment.id] ?? newEntry(deployment)
-            defer { entries[deployment.id] = entry }
-            var admission = CircuitBreaker.Admission.normal
-            if !force {
-                guard Self.underCaps(entry, deployment, now: now), let admitted = entry.breaker.admit(now: now) else { return nil }
-                admission = admitted.0
-                transition = admitted.transition
-            }
-            entry.inFlight += 1
-            entry.minute.add(first: 1, now: now)
-            return Ticket(id: deployment.id, admission: admission, startedAt: now)
+            let index = entries.index(forKey: deployment.id) ?? entries.insert(deployment.id, newEntry(deployment))
+            // Changed in place: a copy taken out and stored back would copy the windows' buckets on every write.
+            return Self.admit(&entries.values[index], deployment, force: force, now: now, transition: &transition)
         }
         if let transition { log(transition, deploymentID: deployment.id) }
         return ticket
+    }
+
+    private static func admit(
+        _ entry: inout Entry, _ deployment: Deployment, force: Bool, now: Duration, transition: inout CircuitState?
+    ) -> Ticket? {
+        var admission = CircuitBreaker.Admission.normal
+        if !force {
+            guard underCaps(entry, deployment, now: now), let admitted = entry.breaker.admit(now: now) else { return nil }
+            admission = admitted.0
+            transition = admitted.transition
+        }
+        entry.inFlight += 1
+        entry.minute.add(first: 1, now: now)
+        return Ticket(id: deployment.id, admission: admission, startedAt: now)
+    }
+
+    private static func finish(
+        _ entry: inout Entry, outcome: CircuitBreaker.Outcome, admission: CircuitBreaker.Admission, now: Duration
+    ) -> (CircuitState?, String?) {
+        entry.inFlight = max(0, entry.inFlight - 1)
+        return (entry.breaker.record(outcome, admission: admission, now: now), entry.deployment.provider)
     }
 
     /// Records the time to first byte of an attempt.
     public func recordFirstByte(_ ticket: Ticket) {
         let sample = time.now - ticket.startedAt
         entries.withLock { entries in
-            guard let previous = entries[ticket.id]?.latency else {
-                entries[ticket.id]?.latency = sample
-                return
-            }
-            entries[ticket.id]?.latency = previous * (1 - Self.latencySmoothing) + sample * Self.latencySmoothing
+            guard let index = entries.index(forKey: ticket.id) else { return }
+            let previous = entries.values[index].latency
+            entries.values[index].latency = previous.map { $0 * (1 - Self.latencySmoothing) + sample * Self.latencySmoothing } ?? sample
         }
     }
 
     /// Ends an attempt.
     public func finish(_ ticket: Ticket, outcome: Outcome) {
         let now = time.now
+        let breakerOutcome: CircuitBreaker.Outcome = switch outcome {
+        case .success: .success
+        case .failure: .failure
+        case .abandoned: .abandoned
+        }
         let (transition, provider) = entries.withLock { entries -> (CircuitState?, String?) in
-            guard var entry = entries[ticket.id] else { return (nil, nil) }
-            defer { entries[ticket.id] = entry }
-            entry.inFlight = max(0, entry.inFlight - 1)
-            let breakerOutcome: CircuitBreaker.Outcome = switch outcome {
-            case .success: .success
-            case .failure: .failure
-            case .abandoned: .abandoned
-            }
-            return (entry.breaker.record(breakerOutcome, admission: ticket.admission, now: now), entry.deployment.provider)
+            guard let index = entries.index(forKey: ticket.id) else { return (nil, nil) }
+            return Self.finish(&entries.values[index], outcome: breakerOutcome, admission: ticket.admission, now: now)
         }
         if let transition { log(transition, deploymentID: ticket.id) }
         if let provider { observer.attemptFinished(provider: provider, deployment: ticket.id, outcome: outcome) }
@@ -178,5 +187,13 @@ public final class DeploymentRegistry: Sendable {
         case .halfOpen: logger.notice("circuit half-open: letting one probe through", metadata: metadata)
         case .closed: logger.notice("circuit closed", metadata: metadata)
         }
+    }
+}
+
+extension Dictionary {
+    /// Adds `value` under `key`, which is not present, and returns its index.
+    fileprivate mutating func insert(_ key: Key, _ value: Value) -> Index {
+        self[key] = value
+        return index(forKey: key)!
     }
 }

@@ -98,7 +98,7 @@ func buildRouter(
     let tracing = RequestTracingMiddleware<GatewayRequestContext>(tracer: dependencies.tracer)
     let edge = EdgeMiddleware(securityHeaders: SecurityHeaders(
         allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
-    ))
+    ), requestIDs: RequestIDGenerator())
     router.add(middleware: tracing)
     router.add(middleware: edge)
     let registry = executor.registry

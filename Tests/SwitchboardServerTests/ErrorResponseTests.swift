@@ -77,6 +77,16 @@ import Testing
         }
     }
 
+    /// Generated ids come from a counter through a bijective mix: none repeats, and neighbours look unrelated.
+    @Test func generatedRequestIDsNeverRepeat() {
+        let generator = RequestIDGenerator(key: (1, 2))
+        let ids = (0..<20_000).map { _ in generator.next() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.hasPrefix("req_") && $0.count == 36 && $0.dropFirst(4).allSatisfy(\.isHexDigit) })
+        #expect(ids[0].dropFirst(4).prefix(8) != ids[1].dropFirst(4).prefix(8))
+        #expect(RequestIDGenerator(key: (3, 4)).next() != RequestIDGenerator(key: (1, 2)).next())
+    }
+
     @Test func requestIDIsEchoedWhenValidAndReplacedWhenNot() async throws {
         try await GatewayHarness.run { gateway in
             let valid = try await gateway.call("/health", method: .GET, headers: [("x-request-id", "client-id.42")])
@@ -84,7 +94,8 @@ import Testing
             let invalid = try await gateway.call("/health", method: .GET, headers: [("x-request-id", "bad id with spaces")])
             let generated = try #require(invalid.headers.first(name: "x-request-id"))
             #expect(generated.hasPrefix("req_") && generated.count == 36 && generated.dropFirst(4).allSatisfy(\.isHexDigit))
-            #expect(RequestID.generate() != RequestID.generate())
+            let generator = RequestIDGenerator()
+            #expect(generator.next() != generator.next())
             let error = try await gateway.call("/v1/models", method: .GET, headers: [("x-request-id", "err-1")])
             #expect(error.headers.first(name: "x-request-id") == "err-1")
         }

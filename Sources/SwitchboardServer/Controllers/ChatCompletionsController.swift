@@ -90,14 +90,17 @@ struct ChatCompletionsController {
             // A client that hangs up cancels the relay, and with it the upstream read.
             let transfer = UnsafeWriterTransfer(writer)
             let tally = StreamTally()
+            let last: ByteBuffer
             do {
-                let last = try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
-                try await hangUp.cancelling { try await StreamRelay.finish(transfer, after: last) }
+                last = try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
             } catch {
                 await tally.settle(meter, route: route, disconnected: true)
                 throw error
             }
+            // Settled before the last write, so that a client holding the whole stream finds its usage recorded,
+            // its spend charged and its metrics counted. One that drops during that write counts as served.
             await tally.settle(meter, route: route, disconnected: false)
+            try await hangUp.cancelling { try await StreamRelay.finish(transfer, after: last) }
         })
     }
 

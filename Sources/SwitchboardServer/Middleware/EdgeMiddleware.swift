@@ -8,6 +8,7 @@ import Hummingbird
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let securityHeaders: SecurityHeaders
+    let requestIDs: RequestIDGenerator
 
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         try await respond(to: request, context: context) { try await next($0, $1) }
@@ -16,7 +17,7 @@ struct EdgeMiddleware: RouterMiddleware {
     /// ``handle(_:context:next:)`` in the caller's isolation (see ``GatewayRoutes``).
     func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let requestID = RequestID.of(request)
+        let requestID = RequestID.of(request, generator: requestIDs)
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
         let origin = request.headers.single(.origin)

@@ -1,17 +1,15 @@
 import HTTPTypes
 import Hummingbird
-#if canImport(Glibc)
-import Glibc
-#endif
+import Synchronization
 
 /// The request id: a valid `X-Request-ID` from the client (1 to 128 characters of letters, digits, `-`, `_`,
 /// `.`, `:`) or a generated one. ``EdgeMiddleware`` puts it in the logger metadata and on every response.
 enum RequestID {
     static let header = HTTPField.Name("X-Request-ID")!
 
-    /// The client's id when it is valid, else a new one.
-    static func of(_ request: Request) -> String {
-        request.headers.single(header).flatMap { isValid($0) ? $0 : nil } ?? generate()
+    /// The client's id when it is valid, else a new one from `generator`.
+    static func of(_ request: Request, generator: RequestIDGenerator) -> String {
+        request.headers.single(header).flatMap { isValid($0) ? $0 : nil } ?? generator.next()
     }
 
     static func isValid(_ id: String) -> Bool {
@@ -21,20 +19,25 @@ enum RequestID {
                     || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
             }
     }
+}
 
-    /// `req_` and 32 random hex digits (128 bits): one `arc4random_buf` (one `getrandom` system call) for both
-    /// halves, where each `next()` of the system generator is a system call of its own; written into the
-    /// string's storage directly.
-    static func generate() -> String {
-        var random: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &random) { bytes in
-            #if canImport(Glibc)
-            if let base = bytes.baseAddress { return arc4random_buf(base, bytes.count) }
-            #endif
-            var generator = SystemRandomNumberGenerator()
-            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
-            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
-        }
+/// Makes request ids without a system call each: `req_` and 32 hex digits that look random and never repeat
+/// within the process. A counter goes through a bijective mix keyed by 128 random bits drawn once, so ids are
+/// unique here and, with the key, unlikely to meet another replica's; the system generator would cost one
+/// `getrandom` call per id. Ids identify requests; they are not secrets.
+final class RequestIDGenerator: Sendable {
+    private let key: (UInt64, UInt64)
+    private let counter = Atomic<UInt64>(0)
+
+    init(key: (UInt64, UInt64)? = nil) {
+        var generator = SystemRandomNumberGenerator()
+        self.key = key ?? (generator.next(), generator.next())
+    }
+
+    func next() -> String {
+        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let low = Self.mix(count &+ key.0)
+        let high = Self.mix(low ^ key.1)
         return String(unsafeUninitializedCapacity: 36) { text in
             let prefix: StaticString = "req_"
             for index in 0..<4 { text[index] = prefix.utf8Start[index] }
@@ -42,9 +45,17 @@ enum RequestID {
             func write(_ value: UInt64, at offset: Int) {
                 for nibble in 0..<16 { text[offset + nibble] = digits.utf8Start[Int(value >> (60 - 4 * nibble) & 0xF)] }
             }
-            write(random.0, at: 4)
-            write(random.1, at: 20)
+            write(high, at: 4)
+            write(low, at: 20)
             return 36
         }
+    }
+
+    /// SplitMix64's finaliser: a bijection on 64 bits, so distinct counts give distinct low halves.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

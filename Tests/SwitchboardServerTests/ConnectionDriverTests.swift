@@ -256,6 +256,58 @@ import Testing
         }
     }
 
+    /// The answer to HEAD has the head a GET would get and no body: the next answer follows the blank line.
+    @Test func aHEADAnswerCarriesNoBody() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send(
+                "HEAD /health HTTP/1.1\r\nhost: localhost\r\nx-request-id: head\r\n\r\n" + Self.get("/health", id: "get")
+            )
+            let text = await connection.read { Self.responseIDs($0).count == 2 && $0.hasSuffix(#"{"status":"ok"}"#) }
+            let answers = text.components(separatedBy: "\r\n\r\n")
+            #expect(answers.count == 3)
+            #expect(answers[1].hasPrefix("HTTP/1.1 "))
+            #expect(Self.responseIDs(text) == ["head", "get"])
+            await connection.close()
+        }
+    }
+
+    /// An HTTP/1.0 client keeps its connection only when the answer says so too.
+    @Test func anHTTP10KeepAliveAnswerSaysKeepAlive() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send("GET /health HTTP/1.0\r\nconnection: keep-alive\r\n\r\n")
+            let text = await connection.read { $0.hasSuffix(#"{"status":"ok"}"#) }
+            #expect(text.lowercased().contains("\r\nconnection: keep-alive\r\n"))
+            await connection.close()
+        }
+    }
+
+    /// A stream is chunked: each chunk's size line, its bytes, and the zero-size chunk at the end.
+    @Test func aStreamedAnswerIsChunked() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            let chat = GatewayHarness.chat("mock/echo", "in chunks", stream: true)
+            try await connection.send(Self.chatHead(length: chat.utf8.count) + chat)
+            let text = await connection.read { $0.hasSuffix("0\r\n\r\n") }
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            #expect(parts[0].lowercased().contains("\r\ntransfer-encoding: chunked"))
+            // Offsets in bytes: "\r\n" is one Character.
+            var body = text[try #require(text.range(of: "\r\n\r\n")).upperBound...]
+            var decoded = ""
+            while let lineEnd = body.range(of: "\r\n"), let size = Int(body[..<lineEnd.lowerBound], radix: 16), size > 0 {
+                let start = lineEnd.upperBound
+                let end = body.utf8.index(start, offsetBy: size)
+                decoded += body[start..<end]
+                body = body[body.utf8.index(end, offsetBy: 2)...]
+            }
+            #expect(body == "0\r\n\r\n")
+            #expect(decoded.hasSuffix("data: [DONE]\n\n"))
+            #expect(GatewayHarness.content(ofChunks: GatewayHarness.events(decoded)) == "in chunks")
+            await connection.close()
+        }
+    }
+
     @Test func everyResponseCarriesDateAndServer() async throws {
         try await GatewayHarness.run { gateway in
             let reply = try await gateway.call("/health", method: .GET, headers: [])

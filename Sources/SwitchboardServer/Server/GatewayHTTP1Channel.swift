@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOHTTPTypesHTTP1
 
-/// The gateway's HTTP/1.1 connections: NIO's HTTP codec, ``HTTP10Framing``,
+/// The gateway's HTTP/1.1 connections: NIO's request decoder, ``GatewayHTTP1Codec``,
 /// the gateway's connection handlers, then a ``RequestDriver`` that serves each request (see there for why it
 /// replaces Hummingbird's async channel loop). Hummingbird still owns the listening socket, the accept loop, the
 /// connection limit and graceful shutdown: on shutdown every connection is asked to quiesce, the driver
@@ -42,11 +42,8 @@ struct GatewayHTTP1Channel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             // Outbound headers are checked by HTTPTypes already. The driver queues pipelined requests and answers
             // malformed ones itself.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false
-            )
-            try pipeline.addHandler(HTTP10Framing())
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+            try pipeline.addHandler(GatewayHTTP1Codec())
             try pipeline.addHandlers(connectionHandlers())
             try pipeline.addHandler(RequestDriver(limits: limits, serve: serving))
             return Connection(channel: channel)

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import SwitchboardCore
 
 /// The last handler of a client connection's pipeline: gathers each request on the connection's event loop,
@@ -195,7 +196,7 @@ final class RequestDriver: ChannelDuplexHandler, RemovableChannelHandler {
     /// Malformed HTTP (from NIO's decoder, which reads nothing more after it): a 400 when no response is in
     /// flight, else a close once that one ended.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        guard error is HTTPParserError || error is HTTP1TypeConversionError else { return context.fireErrorCaught(error) }
         refuseFurtherRequests()
         // The client may still be sending (a header too large is refused half-way): the connection lingers after the
         // answer instead of closing at once, which would reset it and could discard the answer unread.

@@ -31,6 +31,14 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         var isHEAD = false
     }
 
+    /// Framing fields of the answer that are replaced by the codec's own.
+    struct Omitted {
+        var length = false
+        var transferEncoding = false
+        var connection = false
+        var any: Bool { length || transferEncoding || connection }
+    }
+
     private enum Framing {
         case contentLength, chunked, endsWithConnection, noBody
     }
@@ -115,27 +123,34 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let asked = unanswered.popFirst() ?? Asked()
-        var fields = response.headerFields
-        let mayHaveBody = code != 204 && code != 304 && code >= 200
-        if !mayHaveBody {
-            fields[.contentLength] = nil
-            fields[.transferEncoding] = nil
+        // One pass over the fields: looking each name up would join its values into a new string.
+        var hasLength = false
+        for field in response.headerFields where field.name == .contentLength {
+            hasLength = true
+            break
+        }
+        var omit = Omitted()
+        var extra: (HTTPField.Name, String)?
+        if code == 204 || code == 304 || code < 200 {
+            (omit.length, omit.transferEncoding) = (true, true)
             framing = .noBody
-        } else if fields[.contentLength] != nil {
-            fields[.transferEncoding] = nil
+        } else if hasLength {
+            omit.transferEncoding = true
             framing = .contentLength
-            if asked.keepsAliveHTTP10, !fields.asksToClose { fields.append(HTTPField(name: .connection, value: "keep-alive")) }
+            if asked.keepsAliveHTTP10, !response.headerFields.asksToClose { extra = (.connection, "keep-alive") }
         } else if !asked.isHTTP10 {
-            fields[.transferEncoding] = "chunked"
+            omit.transferEncoding = true
+            extra = (.transferEncoding, "chunked")
             framing = .chunked
         } else {
-            fields[.connection] = "close"
+            omit.connection = true
+            extra = (.connection, "close")
             framing = .endsWithConnection
         }
         // The answer to HEAD says what a GET would carry, and carries nothing.
-        if asked.isHEAD, framing != .noBody { framing = .noBody }
+        if asked.isHEAD { framing = .noBody }
         buffer.writeStatusLine(http10: asked.isHTTP10, status: response.status)
-        buffer.write(fields: fields)
+        buffer.write(fields: response.headerFields, omitting: omit, adding: extra)
         output = buffer
     }
 
@@ -183,13 +198,30 @@ extension ByteBuffer {
     }
 
     /// The fields, each on its line, and the blank line that ends them.
-    fileprivate mutating func write(fields: HTTPFields) {
+    fileprivate mutating func write(fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: (HTTPField.Name, String)? = nil) {
         for field in fields {
+            if omit.any {
+                switch field.name {
+                case .contentLength where omit.length, .transferEncoding where omit.transferEncoding, .connection where omit.connection:
+                    continue
+                default:
+                    break
+                }
+            }
             writeString(field.name.rawName)
             writeStaticString(": ")
-            writeString(field.value)
+            // The value's own bytes: `value` would decode a value stored as bytes into a new string.
+            _ = field.withUnsafeBytesOfValue { writeBytes($0) }
             writeStaticString("\r\n")
         }
+        if let (name, value) = extra { write(name: name.rawName, value: value) }
+        writeStaticString("\r\n")
+    }
+
+    private mutating func write(name: String, value: String) {
+        writeString(name)
+        writeStaticString(": ")
+        writeString(value)
         writeStaticString("\r\n")
     }
 }

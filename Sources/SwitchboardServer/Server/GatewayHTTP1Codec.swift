@@ -156,7 +156,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {
         guard body.readableBytes > 0, framing != .noBody else { return }
-        var buffer = output ?? context.channel.allocator.buffer(capacity: body.readableBytes + 16)
+        var buffer = output ?? context.channel.allocator.buffer(capacity: min(body.readableBytes, Self.copyLimit) + 16)
         if framing == .chunked {
             buffer.writeString(String(body.readableBytes, radix: 16))
             buffer.writeStaticString("\r\n")
@@ -166,7 +166,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
             context.write(wrapOutboundOut(.byteBuffer(body)), promise: nil)
-            buffer = context.channel.allocator.buffer(capacity: 16)
+            buffer = ByteBuffer()
         }
         if framing == .chunked { buffer.writeStaticString("\r\n") }
         output = buffer
@@ -182,8 +182,9 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Hands on the collected bytes, with `promise` (an empty write keeps a promise in order when there are none).
     private func emit(_ context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        guard let buffer = output ?? promise.map({ _ in ByteBuffer() }) else { return }
+        let collected = output
         output = nil
+        guard let buffer = collected.flatMap({ $0.readableBytes > 0 ? $0 : nil }) ?? promise.map({ _ in ByteBuffer() }) else { return }
         context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import SwitchboardCore
 
@@ -31,6 +32,20 @@ import Testing
         let order = picker.order([a, b, c], loads: loads([(0, nil), (0, nil), (0, nil)]), strategy: .weighted)
         #expect(Set(order.map(\.name)) == ["a", "b", "c"])
         #expect(order.count == 3)
+    }
+
+    /// The last deployment left needs no draw: one candidate costs none, three cost two.
+    @Test func weightedOrderDrawsOncePerChoiceThatIsLeft() {
+        final class CountingRandom: RandomSource {
+            let draws = Mutex(0)
+            func nextUnit() -> Double { draws.withLock { $0 += 1 }; return 0.5 }
+        }
+        let random = CountingRandom()
+        let picker = DeploymentPicker(random: random)
+        #expect(picker.order([a], loads: loads([(0, nil)]), strategy: .weighted).map(\.name) == ["a"])
+        #expect(random.draws.withLock { $0 } == 0)
+        #expect(picker.order([a, b, c], loads: loads([(0, nil), (0, nil), (0, nil)]), strategy: .weighted).count == 3)
+        #expect(random.draws.withLock { $0 } == 2)
     }
 
     @Test func priorityOrdersByPriorityThenDeclaration() {

@@ -28,15 +28,20 @@ import Testing
         text.components(separatedBy: "HTTP/1.").dropFirst().map { "HTTP/1." + $0.prefix { $0 != "\r\n" } }
     }
 
+    /// A chat request (slow: it goes upstream) and two health checks behind it, in one write: `req-one`,
+    /// `req-two`, `req-three`.
+    static func sendThreePipelinedRequests(on connection: RawConnection) async throws {
+        let chat = GatewayHarness.chat("mock/echo", "first")
+        try await connection.send(
+            chatHead(length: chat.utf8.count, extra: "x-request-id: req-one\r\n") + chat
+                + get("/health", id: "req-two") + get("/health", id: "req-three")
+        )
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await GatewayHarness.run { gateway in
             let connection = try await RawConnection.open(gateway.gatewayURL)
-            let chat = GatewayHarness.chat("mock/echo", "first")
-            // A chat request (slow: it goes upstream) and two health checks behind it, in one write.
-            try await connection.send(
-                Self.chatHead(length: chat.utf8.count, extra: "x-request-id: req-one\r\n") + chat
-                    + Self.get("/health", id: "req-two") + Self.get("/health", id: "req-three")
-            )
+            try await Self.sendThreePipelinedRequests(on: connection)
             let text = await connection.read { Self.responseIDs($0).count == 3 && $0.hasSuffix("}") }
             #expect(Self.responseIDs(text) == ["req-one", "req-two", "req-three"])
             #expect(Self.statusLines(text) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])

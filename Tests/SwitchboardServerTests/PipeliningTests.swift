@@ -28,16 +28,24 @@ import Testing
     @Test func aHalfCloseAfterPipelinedRequestsWaitsForTheirAnswers() async throws {
         try await GatewayHarness.run { gateway in
             let connection = try await RawConnection.open(gateway.gatewayURL)
-            let chat = GatewayHarness.chat("mock/echo", "first")
-            try await connection.send(
-                Raw.chatHead(length: chat.utf8.count, extra: "x-request-id: req-one\r\n") + chat
-                    + Raw.get("/health", id: "req-two") + Raw.get("/health", id: "req-three")
-            )
+            try await Raw.sendThreePipelinedRequests(on: connection)
             try await connection.closeOutput()
             // The connection closes after the last answer: reading to its end returns.
             let text = await connection.readToEnd()
             #expect(Raw.responseIDs(text) == ["req-one", "req-two", "req-three"])
             #expect(Raw.statusLines(text) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+        }
+    }
+
+    /// An absolute-form target (what a client sends a proxy) is served by its path.
+    @Test func anAbsoluteFormTargetIsServedByItsPath() async throws {
+        try await GatewayHarness.run { gateway in
+            let connection = try await RawConnection.open(gateway.gatewayURL)
+            try await connection.send("GET http://localhost/health HTTP/1.1\r\nhost: localhost\r\nx-request-id: absolute\r\n\r\n")
+            let text = await connection.read { $0.hasSuffix(#"{"status":"ok"}"#) }
+            #expect(Raw.statusLines(text) == ["HTTP/1.1 200 OK"])
+            #expect(Raw.responseIDs(text) == ["absolute"])
+            await connection.close()
         }
     }
 

@@ -123,28 +123,24 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let asked = unanswered.popFirst() ?? Asked()
-        // One pass over the fields: looking each name up would join its values into a new string.
-        var hasLength = false
-        for field in response.headerFields where field.name == .contentLength {
-            hasLength = true
-            break
-        }
+        // A scan, not the subscript: looking a name up joins its values into a new string.
+        let hasLength = response.headerFields.contains { $0.name == .contentLength }
         var omit = Omitted()
-        var extra: (HTTPField.Name, String)?
+        var extra: HTTPField?
         if code == 204 || code == 304 || code < 200 {
             (omit.length, omit.transferEncoding) = (true, true)
             framing = .noBody
         } else if hasLength {
             omit.transferEncoding = true
             framing = .contentLength
-            if asked.keepsAliveHTTP10, !response.headerFields.asksToClose { extra = (.connection, "keep-alive") }
+            if asked.keepsAliveHTTP10, !response.headerFields.asksToClose { extra = HTTPField(name: .connection, value: "keep-alive") }
         } else if !asked.isHTTP10 {
             omit.transferEncoding = true
-            extra = (.transferEncoding, "chunked")
+            extra = HTTPField(name: .transferEncoding, value: "chunked")
             framing = .chunked
         } else {
             omit.connection = true
-            extra = (.connection, "close")
+            extra = HTTPField(name: .connection, value: "close")
             framing = .endsWithConnection
         }
         // The answer to HEAD says what a GET would carry, and carries nothing.
@@ -199,7 +195,7 @@ extension ByteBuffer {
     }
 
     /// The fields, each on its line, and the blank line that ends them.
-    fileprivate mutating func write(fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: (HTTPField.Name, String)? = nil) {
+    fileprivate mutating func write(fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: HTTPField? = nil) {
         for field in fields {
             if omit.any {
                 switch field.name {
@@ -209,20 +205,17 @@ extension ByteBuffer {
                     break
                 }
             }
-            writeString(field.name.rawName)
-            writeStaticString(": ")
-            // The value's own bytes: `value` would decode a value stored as bytes into a new string.
-            _ = field.withUnsafeBytesOfValue { writeBytes($0) }
-            writeStaticString("\r\n")
+            write(field: field)
         }
-        if let (name, value) = extra { write(name: name.rawName, value: value) }
+        if let extra { write(field: extra) }
         writeStaticString("\r\n")
     }
 
-    private mutating func write(name: String, value: String) {
-        writeString(name)
+    private mutating func write(field: HTTPField) {
+        writeString(field.name.rawName)
         writeStaticString(": ")
-        writeString(value)
+        // The value's own bytes: `value` would decode a value stored as bytes into a new string.
+        _ = field.withUnsafeBytesOfValue { writeBytes($0) }
         writeStaticString("\r\n")
     }
 }

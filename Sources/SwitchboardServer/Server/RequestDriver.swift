@@ -205,10 +205,10 @@ final class RequestDriver: ChannelDuplexHandler, RemovableChannelHandler {
             cancelDeadline()
             state = .responding(discardingBody: true)
             let body = GatewayError.malformedHTTP.jsonBody
-            let head = HTTPResponse(status: .badRequest, headerFields: [
+            var head = HTTPResponse(status: .badRequest, headerFields: [
                 .contentType: "application/json", .contentLength: String(body.readableBytes),
-                .date: serve.dates.value(), .server: serve.serverName,
             ])
+            serve.stamp(&head.headerFields)
             try? write(.head(head))
             try? write(.body(body))
             end(nil)

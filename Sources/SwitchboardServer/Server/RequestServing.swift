@@ -43,6 +43,12 @@ struct RequestServing: Sendable {
         }
     }
 
+    /// Sets the `Date` and `Server` headers every response carries.
+    func stamp(_ headers: inout HTTPFields) {
+        headers.set(.date, dates.value())
+        headers.set(.server, serverName)
+    }
+
     private func serve(
         _ request: Request, body: ByteBuffer?, channel: any Channel, outlet: ResponseOutlet, isolation: isolated EventLoopIsolation
     ) async {
@@ -61,8 +67,7 @@ struct RequestServing: Sendable {
             logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])
             response = Response(status: .internalServerError)
         }
-        response.headers.set(.date, dates.value())
-        response.headers.set(.server, serverName)
+        stamp(&response.headers)
         let head = response.head
         let body = response.body
         guard body.contentLength == nil else {

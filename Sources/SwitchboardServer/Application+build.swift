@@ -68,21 +68,24 @@ public func buildApplication(
         let metricsRouter = Router(context: GatewayRequestContext.self)
         metricsRouter.addRoutes(metricsController(executor: executor, dependencies: dependencies).endpoints)
         let metricsServing = RequestServing(router: metricsRouter, logger: dependencies.logger, serverName: "switchboard-metrics")
-        servers.append(GatewayHTTP1Channel(serving: metricsServing, limits: limits, connectionHandlers: { [ClientConnectionOptions()] }).server(
-            configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: metricsServing.serverName),
-            onServerRunning: { channel in await dependencies.onMetricsServerRunning(channel.localAddress?.port ?? metricsPort) },
-            logger: dependencies.logger
+        servers.append(GatewayListener(
+            configuration: .init(
+                host: configuration.host, port: metricsPort, backlog: configuration.listenBacklog,
+                maxConnections: ConnectionLimit.resolve(configured: configuration.maxConnections)
+            ),
+            group: .singleton, connection: GatewayHTTP1Channel(serving: metricsServing, limits: limits),
+            onRunning: dependencies.onMetricsServerRunning, logger: dependencies.logger
         ))
     }
     let serving = RequestServing(router: router, routes: routes, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName)
     // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
-    servers.append(GatewayHTTP1Channel(serving: serving, limits: limits, connectionHandlers: { [ClientConnectionOptions(), hangUps.handler()] }).server(
+    servers.append(GatewayListener(
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: serving.serverName, backlog: configuration.listenBacklog,
-            availableConnectionsDelegate: .maximum(ConnectionLimit.resolve(configured: configuration.maxConnections), logger: dependencies.logger)
+            host: configuration.host, port: configuration.port, backlog: configuration.listenBacklog,
+            maxConnections: ConnectionLimit.resolve(configured: configuration.maxConnections)
         ),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: dependencies.logger
+        group: .singleton, connection: GatewayHTTP1Channel(serving: serving, limits: limits, connectionHandlers: { [hangUps.handler()] }),
+        onRunning: onServerRunning, logger: dependencies.logger
     ))
     return ServiceGroup(configuration: .init(services: servers, logger: dependencies.logger))
 }

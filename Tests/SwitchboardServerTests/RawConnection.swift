@@ -62,6 +62,19 @@ final class RawConnection: Sendable {
         return text
     }
 
+    /// What arrived once it satisfies `done`, or nil if it has not within `window` (the connection stays open).
+    func read(within window: TimeAmount, until done: @escaping @Sendable (String) -> Bool) async -> String? {
+        let over = NIOLockedValueBox(false)
+        let received = received
+        let timer = channel.eventLoop.scheduleTask(in: window) {
+            over.withLockedValue { $0 = true }
+            received.recheck()
+        }
+        let text = await received.wait { done($0) || over.withLockedValue { $0 } }
+        timer.cancel()
+        return done(text) ? text : nil
+    }
+
     /// Waits for the server to close the connection, and returns everything it sent.
     func readToEnd() async -> String {
         await read { _ in false }
@@ -91,6 +104,8 @@ final class RawConnection: Sendable {
 
         func append(_ bytes: ByteBuffer) { update { $0.text += String(buffer: bytes) } }
         func finish() { update { $0.closed = true } }
+        /// Asks the waiters' conditions again (one of them may depend on more than the text).
+        func recheck() { update { _ in } }
         func record(_ error: any Error) { update { $0.errors.append("\(error)") } }
         var errors: [String] { state.withLockedValue(\.errors) }
 

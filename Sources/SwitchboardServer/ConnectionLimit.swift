@@ -7,8 +7,9 @@ import Darwin
 /// How many client connections the gateway serves at once. Each client connection of a chat request pairs with an
 /// upstream connection, so a gateway that accepted without bound would run out of descriptors: upstream connects
 /// would fail, and the process's own runtime could no longer open one. Connections beyond the limit wait in the
-/// kernel's listen queue (``GatewayConfiguration/listenBacklog``) until one closes. The limit gates the next
-/// accept, so a burst can overshoot it by one accept batch (a few connections), which the reserve absorbs.
+/// kernel's listen queue (``GatewayConfiguration/listenBacklog``) until one closes. A listener accepts in batches,
+/// so up to one batch per listener (a few connections) can be accepted past the limit; those wait unserved, holding
+/// a descriptor each from the reserve (``ConnectionGate``, ``ListenerConnections``).
 enum ConnectionLimit {
     /// Descriptors kept for everything but client and upstream pairs: listeners, the database, logs, idle pooled
     /// upstream connections, the runtime's own.

@@ -24,11 +24,13 @@ import Testing
         }
     }
 
-    /// A client that pipelines and then half-closes gets every answer before the connection closes.
+    /// A client that pipelines and then half-closes gets every answer before the connection closes. Health
+    /// checks, because a half-close can cancel a chat request in flight as a hang-up (nginx answers such a client
+    /// 499 too): NIO reads to the end of input whenever the kernel reports it, held reads or not.
     @Test func aHalfCloseAfterPipelinedRequestsWaitsForTheirAnswers() async throws {
         try await GatewayHarness.run { gateway in
             let connection = try await RawConnection.open(gateway.gatewayURL)
-            try await Raw.sendThreePipelinedRequests(on: connection)
+            try await connection.send(["req-one", "req-two", "req-three"].map { Raw.get("/health", id: $0) }.joined())
             try await connection.closeOutput()
             // The connection closes after the last answer: reading to its end returns.
             let text = await connection.readToEnd()

@@ -1,11 +1,11 @@
 import Synchronization
 
-/// The count of client connections open across all of a server's listeners, against the connection limit
-/// (``ConnectionLimit``). A listener asks ``admits()`` before each accept; one that found the limit reached
-/// parks until a connection closes. Opening and closing cost one atomic add each; the lock is taken only
-/// while a listener is parked.
+/// The count of client connections served across all of a server's listeners, against the connection limit
+/// (``ConnectionLimit``). A listener admits each accepted connection with ``tryAdmit()``, and asks ``admits()``
+/// before accepting more; one that found the limit reached parks until a connection closes. Admitting and
+/// closing cost an atomic operation each; the lock is taken only while a listener is parked.
 final class ConnectionGate: Sendable {
-    /// At most this many connections are open at once (a burst can overshoot by one accept batch).
+    /// At most this many connections are served at once.
     let limit: Int
     private let open = Atomic<Int>(0)
     private let parkedCount = Atomic<Int>(0)
@@ -23,8 +23,17 @@ final class ConnectionGate: Sendable {
         openConnections < limit
     }
 
-    func connectionOpened() {
-        open.add(1, ordering: .sequentiallyConsistent)
+    /// Counts one more connection if that stays within the limit; false when it would not.
+    func tryAdmit() -> Bool {
+        var current = openConnections
+        while current < limit {
+            let (exchanged, original) = open.compareExchange(
+                expected: current, desired: current + 1, ordering: .sequentiallyConsistent
+            )
+            if exchanged { return true }
+            current = original
+        }
+        return false
     }
 
     /// Counts a connection closed, and resumes the parked listeners when that freed a place.

@@ -25,6 +25,48 @@ import Testing
         #expect(writer.finished)
     }
 
+    /// The stream settles (usage recorded, spend charged, metrics counted) before `[DONE]` is written, so a
+    /// client that has the whole stream finds its usage in place.
+    @Test func theStreamSettlesBeforeItsLastWrite() async throws {
+        let writer = RecordingWriter()
+        var seen: (text: String, finished: Bool, disconnected: Bool)?
+        try await Self.relay.relay(Self.stream(["{\"a\":1}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally(), hangUp: nil) {
+            seen = (writer.written.joined(), writer.finished, $0)
+        }
+        #expect(seen?.text == "data: {\"a\":1}\n\n", "[DONE] comes after the settlement")
+        #expect(seen?.finished == false)
+        #expect(seen?.disconnected == false)
+        #expect(writer.written.joined() == "data: {\"a\":1}\n\ndata: [DONE]\n\n")
+        #expect(writer.finished)
+    }
+
+    /// A client gone during the relay settles as disconnected, and the relay ends with its hang-up.
+    @Test func aClientGoneMidStreamSettlesAsDisconnected() async throws {
+        let writer = RecordingWriter(failing: true)
+        var disconnected: Bool?
+        await #expect(throws: CancellationError.self) {
+            try await Self.relay.relay(Self.stream(["{\"a\":1}"]), to: UnsafeWriterTransfer(writer), tally: StreamTally(), hangUp: nil) {
+                disconnected = $0
+            }
+        }
+        #expect(disconnected == true)
+        #expect(!writer.finished)
+    }
+
+    /// Behind the in-flight gauges' writer (as in the server), the last bytes and the end still go out in one
+    /// flush: the relay reaches the connection writer's `finish(after:)`, not `write` and then `finish`.
+    @Test func theLastWriteAndTheEndStayOneBehindTheGaugesWriter() async throws {
+        let writer = FinishingRecordingWriter()
+        let done = InFlightRelease(metrics: GatewayMetrics(), streamed: true)
+        try await StreamRelay.finish(UnsafeWriterTransfer(ReleasingWriter(parent: writer, done: done)), after: ByteBuffer(string: "last"))
+        #expect(writer.events == ["finish after last"])
+        // A writer that cannot gets the two calls.
+        let plain = RecordingWriter()
+        try await StreamRelay.finish(UnsafeWriterTransfer(ReleasingWriter(parent: plain, done: done)), after: ByteBuffer(string: "last"))
+        #expect(plain.written == ["last"])
+        #expect(plain.finished)
+    }
+
     @Test func anUpstreamFailureEndsWithAnErrorEventAndNoDone() async throws {
         let writer = RecordingWriter()
         let transfer = UnsafeWriterTransfer(writer)
@@ -61,6 +103,14 @@ private final class RecordingWriter: ResponseBodyWriter, @unchecked Sendable {
     private(set) var finished = false
 
     func finish(_ trailingHeaders: HTTPFields?) async throws { finished = true }
+}
+
+/// A writer that, like the connection's, can end the body with its last bytes.
+private final class FinishingRecordingWriter: FinishingBodyWriter, @unchecked Sendable {
+    private(set) var events: [String] = []
+    func write(_ buffer: ByteBuffer) async throws { events.append("write " + String(buffer: buffer)) }
+    func finish(_ trailingHeaders: HTTPFields?) async throws { events.append("finish") }
+    func finish(after last: ByteBuffer) async throws { events.append("finish after " + String(buffer: last)) }
 }
 
 /// What a client that hangs up is billed for: the bytes of content and tool-call arguments it was sent.

@@ -87,20 +87,10 @@ struct ChatCompletionsController {
         let meter = call.meter
         let hangUp = call.hangUp
         return Response(status: .ok, headers: headers, body: .init { writer in
-            // A client that hangs up cancels the relay, and with it the upstream read.
-            let transfer = UnsafeWriterTransfer(writer)
             let tally = StreamTally()
-            let last: ByteBuffer
-            do {
-                last = try await hangUp.cancelling { try await relay.forward(stream, to: transfer, tally: tally) }
-            } catch {
-                await tally.settle(meter, route: route, disconnected: true)
-                throw error
+            try await relay.relay(stream, to: UnsafeWriterTransfer(writer), tally: tally, hangUp: hangUp) { disconnected in
+                await tally.settle(meter, route: route, disconnected: disconnected)
             }
-            // Settled before the last write, so that a client holding the whole stream finds its usage recorded,
-            // its spend charged and its metrics counted. One that drops during that write counts as served.
-            await tally.settle(meter, route: route, disconnected: false)
-            try await hangUp.cancelling { try await StreamRelay.finish(transfer, after: last) }
         })
     }
 
@@ -183,6 +173,25 @@ struct StreamRelay: Sendable {
 
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 
+    /// The whole relay: forwards the stream, settles it (`settle` is told whether the client hung up), then writes
+    /// the last bytes and ends the body. Settled before the last write, so that a client holding the whole stream
+    /// finds its usage recorded, its spend charged and its metrics counted; one that drops during that write
+    /// counts as served. A client that hangs up cancels the relay, and with it the upstream read.
+    func relay(
+        _ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally, hangUp: HangUpSignal?,
+        settle: (_ disconnected: Bool) async -> Void
+    ) async throws {
+        let last: ByteBuffer
+        do {
+            last = try await hangUp.cancelling { try await forward(stream, to: transfer, tally: tally) }
+        } catch {
+            await settle(true)
+            throw error
+        }
+        await settle(false)
+        try await hangUp.cancelling { try await Self.finish(transfer, after: last) }
+    }
+
     /// Forwards every chunk, and returns what ends the stream, for ``finish(_:after:)`` to write with the end of
     /// the body: `[DONE]` (after any chunks still pending). Chunks that came in one upstream read go out in one
     /// write; a chunk is never held back waiting for the next. A failure after the first byte ends the stream
@@ -207,10 +216,11 @@ struct StreamRelay: Sendable {
         }
     }
 
-    /// Writes the stream's last bytes and ends the body, in one flush when the writer is the connection's own.
+    /// Writes the stream's last bytes and ends the body, in one flush when the writer can (the connection's own,
+    /// behind the in-flight gauges' writer).
     static func finish(_ transfer: UnsafeWriterTransfer, after last: ByteBuffer) async throws {
         do {
-            if let outlet = transfer.writer as? OutletBodyWriter { return try await outlet.finish(after: last) }
+            if let writer = transfer.writer as? any FinishingBodyWriter { return try await writer.finish(after: last) }
             try await transfer.writer.write(last)
             try await transfer.writer.finish(nil)
         } catch {

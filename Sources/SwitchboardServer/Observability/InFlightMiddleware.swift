@@ -54,7 +54,7 @@ final class InFlightRelease: Sendable {
 }
 
 /// Passes writes through; releases the in-flight count just before finishing the body.
-struct ReleasingWriter: ResponseBodyWriter {
+struct ReleasingWriter: FinishingBodyWriter {
     var parent: any ResponseBodyWriter
     let done: InFlightRelease
 
@@ -63,5 +63,15 @@ struct ReleasingWriter: ResponseBodyWriter {
     @concurrent consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         done.release()
         try await parent.finish(trailingHeaders)
+    }
+
+    /// The last write and the end in one go when the parent can (the connection's writer), so that wrapping it
+    /// costs no second flush.
+    @concurrent func finish(after last: ByteBuffer) async throws {
+        done.release()
+        if let parent = parent as? any FinishingBodyWriter { return try await parent.finish(after: last) }
+        var parent = parent
+        try await parent.write(last)
+        try await parent.finish(nil)
     }
 }

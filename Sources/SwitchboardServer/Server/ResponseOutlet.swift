@@ -71,8 +71,15 @@ struct ResponseOutlet: Sendable {
     }
 }
 
+/// A body writer that can write its last bytes and end the body in one go: one flush, one system call, where
+/// `write` and `finish` make two.
+protocol FinishingBodyWriter: ResponseBodyWriter {
+    /// Writes `last` and ends the body.
+    func finish(after last: ByteBuffer) async throws
+}
+
 /// Writes a streamed response body through its ``ResponseOutlet``.
-struct OutletBodyWriter: ResponseBodyWriter {
+struct OutletBodyWriter: FinishingBodyWriter {
     let outlet: ResponseOutlet
 
     mutating func write(_ buffer: ByteBuffer) async throws {

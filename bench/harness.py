@@ -37,7 +37,7 @@ import report
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
-BINARY = Path(os.environ.get("BENCH_BINARY", ROOT / ".build-static" / "release" / "switchboard"))
+BINARY = Path(os.environ.get("BENCH_BINARY", ROOT / ".build-release" / "release" / "switchboard"))
 
 DURATION = int(os.environ.get("BENCH_DURATION", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

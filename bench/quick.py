@@ -1,6 +1,6 @@
 """A quick side-by-side for iterating on the hot path (not the report): the origin, the nginx hop and the
 gateway (full and minimal path) with wrk at a few concurrencies, in one run. Uses the release binary bench/run
-builds (`swift build -c release --static-swift-stdlib --scratch-path .build-static --product switchboard`). Knobs: Q_CONC (default
+builds (`scripts/build-release`, into .build-release). Knobs: Q_CONC (default
 1,32), Q_MODES (json,stream), Q_DUR (seconds per run, default 3). Run: python3 bench/quick.py"""
 import os, sys, time
 from pathlib import Path

@@ -90,8 +90,9 @@ check(annotations.get("nginx.ingress.kubernetes.io/proxy-buffering") == "off", "
 
 # Dockerfile.
 dockerfile = (DEPLOY / "Dockerfile").read_text()
-for needle in ["--static-swift-stdlib", "HEALTHCHECK", "/health", "STOPSIGNAL SIGTERM", "USER 10001"]:
+for needle in ["scripts/build-release", "HEALTHCHECK", "/health", "STOPSIGNAL SIGTERM", "USER 10001"]:
     check(needle in dockerfile, f"Dockerfile: missing {needle}")
+check("--static-swift-stdlib" in (ROOT / "scripts" / "build-release").read_text(), "scripts/build-release: not --static-swift-stdlib")
 check(len(re.findall(r"^FROM ", dockerfile, re.M)) >= 2, "Dockerfile: not multi-stage")
 
 # The example configuration is valid for this build.

@@ -1,6 +1,6 @@
 /// The typed view of an OpenAI `POST /v1/chat/completions` body: every field the gateway validates or
 /// translates. Fields it does not know stay in ``ChatRequest/raw`` and are forwarded to OpenAI-kind upstreams.
-public struct ChatCompletionRequest: Decodable, Sendable {
+public struct ChatCompletionRequest: Decodable, Sendable, Equatable {
     public var model: String
     public var messages: [ChatMessage]
     public var stream: Bool?
@@ -38,13 +38,13 @@ public struct ChatCompletionRequest: Decodable, Sendable {
 }
 
 /// `stream_options` of a chat request.
-public struct StreamOptions: Codable, Sendable {
+public struct StreamOptions: Codable, Sendable, Equatable {
     public var includeUsage: Bool?
     enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
 }
 
 /// `stop`: one string or a list of strings.
-public struct StopSequences: Decodable, Sendable {
+public struct StopSequences: Decodable, Sendable, Equatable {
     public var values: [String]
 
     public init(from decoder: any Decoder) throws {
@@ -63,7 +63,7 @@ public enum ChatRole: String, Codable, Sendable {
 }
 
 /// One message of a chat request.
-public struct ChatMessage: Decodable, Sendable {
+public struct ChatMessage: Decodable, Sendable, Equatable {
     public var role: ChatRole
     public var content: MessageContent?
     public var name: String?
@@ -111,7 +111,7 @@ public struct ChatMessage: Decodable, Sendable {
 }
 
 /// Message content: a plain string or a list of typed parts.
-public enum MessageContent: Decodable, Sendable {
+public enum MessageContent: Decodable, Sendable, Equatable {
     case text(String)
     case parts([ContentPart])
 
@@ -126,7 +126,7 @@ public enum MessageContent: Decodable, Sendable {
 }
 
 /// One part of a multi-part message content.
-public enum ContentPart: Decodable, Sendable {
+public enum ContentPart: Decodable, Sendable, Equatable {
     case text(String)
     case imageURL(url: String, detail: String?)
     /// A part type the gateway passes through to OpenAI-kind upstreams but cannot translate (audio, files).
@@ -155,13 +155,13 @@ public enum ContentPart: Decodable, Sendable {
 }
 
 /// A tool the model may call (`tools[]`).
-public struct ToolDefinition: Decodable, Sendable {
+public struct ToolDefinition: Decodable, Sendable, Equatable {
     public var type: String
     public var function: FunctionDefinition
 }
 
 /// The function of a tool definition; `parameters` is a JSON Schema.
-public struct FunctionDefinition: Decodable, Sendable {
+public struct FunctionDefinition: Decodable, Sendable, Equatable {
     public var name: String
     public var description: String?
     public var parameters: JSONValue?
@@ -169,7 +169,7 @@ public struct FunctionDefinition: Decodable, Sendable {
 }
 
 /// `response_format`: text, json_object, or json_schema with its schema.
-public struct ResponseFormat: Decodable, Sendable {
+public struct ResponseFormat: Decodable, Sendable, Equatable {
     public enum Kind: String, Decodable, Sendable {
         case text
         case jsonObject = "json_object"

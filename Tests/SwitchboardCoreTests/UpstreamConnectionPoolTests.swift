@@ -24,7 +24,7 @@ import Testing
     }
 
     private func collect(_ server: ScriptedHTTPServer, limit: Int = 1 << 20, timeouts: UpstreamTimeouts = .init()) async throws -> (Int, String) {
-        let response = try await pool.execute(url: server.url, headers: [:], body: Self.body, mode: .collect(limit: limit), timeouts: timeouts)
+        let response = try await pool.execute(url: server.url, headers: [], body: Self.body, mode: .collect(limit: limit), timeouts: timeouts)
         guard case .collected(let body) = response.body else { throw UpstreamTransportError.closed }
         return (Int(response.head.status.code), String(buffer: body))
     }
@@ -110,7 +110,7 @@ import Testing
         let release = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
         let server = try await ScriptedHTTPServer { _ in .answerInTwoSteps(first: "data: 1\n\n", rest: "data: 2\n\n", release: release.futureResult) }
         let response = try await pool.execute(
-            url: server.url, headers: [:], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+            url: server.url, headers: [], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
         )
         guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
         let parts = body.makeAsyncIterator()
@@ -128,7 +128,7 @@ import Testing
         let server = try await ScriptedHTTPServer { _ in .answer(parts: parts) }
         for _ in 1...2 {
             let response = try await pool.execute(
-                url: server.url, headers: [:], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+                url: server.url, headers: [], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
             )
             guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
             var received = ""
@@ -151,7 +151,7 @@ import Testing
         var closes = server.closes.makeAsyncIterator()
         let pool = pool
         let caller = Task {
-            try await pool.execute(url: server.url, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
+            try await pool.execute(url: server.url, headers: [], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
         }
         var arrivalsIterator = arrivals.makeAsyncIterator()
         await arrivalsIterator.next()
@@ -166,7 +166,7 @@ import Testing
         let trusting = UpstreamConnectionPool(group: group, configuration: .init(tls: try TestCertificate.trustingClient()))
         for ordinal in 1...2 {
             let response = try await trusting.execute(
-                url: server.httpsURL, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init()
+                url: server.httpsURL, headers: [], body: Self.body, mode: .collect(limit: 1024), timeouts: .init()
             )
             guard case .collected(let body) = response.body else { throw UpstreamTransportError.closed }
             #expect(String(buffer: body) == "secure \(ordinal)")
@@ -174,7 +174,7 @@ import Testing
         #expect(server.accepted == 1, "the TLS connection is kept alive")
         // The system's trust roots do not know the test certificate: the handshake fails, nothing is answered.
         await #expect(throws: (any Error).self) {
-            try await pool.execute(url: server.httpsURL, headers: [:], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
+            try await pool.execute(url: server.httpsURL, headers: [], body: Self.body, mode: .collect(limit: 1024), timeouts: .init())
         }
         await trusting.shutdown()
         try await finish(server)

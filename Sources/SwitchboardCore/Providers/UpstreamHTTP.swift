@@ -29,9 +29,7 @@ public struct UpstreamHTTP: Sendable {
 
     /// Builds a POST request to a target parsed once (a provider's fixed endpoint), with an encoded JSON body.
     func post(to target: Result<UpstreamTarget, any Error>, headers: [(String, String)], body: ByteBuffer) -> UpstreamRequest {
-        var fields = HTTPHeaders(headers)
-        fields.add(name: "content-type", value: "application/json")
-        return UpstreamRequest(target: target, headers: fields, body: body)
+        UpstreamRequest(target: target, headers: headers + [("content-type", "application/json")], body: body)
     }
 
     /// Sends a streamed request and returns its body once the headers arrived with a 2xx status.
@@ -140,7 +138,7 @@ public struct UpstreamHTTP: Sendable {
 struct UpstreamRequest: Sendable {
     /// The parsed URL; a URL that does not parse fails when the request is sent, as a transport error.
     var target: Result<UpstreamTarget, any Error>
-    var headers: HTTPHeaders
+    var headers: [(String, String)]
     var body: ByteBuffer
 
     /// `url` parsed, or why not.

@@ -43,9 +43,9 @@ final class HTTP1Connection: ChannelDuplexHandler {
         isReused = reused
         resumeReads()
         exchange.attach(to: self)
-        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        // The decoder below sees the head; the socket gets the rendered request, which travels as the body part.
+        context.write(wrapOutboundOut(.head(UpstreamRequestWire.observedHead)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(exchange.request))), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

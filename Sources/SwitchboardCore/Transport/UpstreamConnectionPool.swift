@@ -50,14 +50,14 @@ public final class UpstreamConnectionPool: Sendable {
     /// Sends a POST and returns its response, its body gathered or streaming as `mode` says.
     /// Cancelling the calling task fails the exchange and closes its connection.
     func execute(
-        url: String, headers: HTTPHeaders, body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
+        url: String, headers: [(String, String)], body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
     ) async throws -> UpstreamResponse {
         try await execute(target: try UpstreamTarget(url: url), headers: headers, body: body, mode: mode, timeouts: timeouts)
     }
 
     /// ``execute(url:headers:body:mode:timeouts:)`` with the URL already parsed.
     func execute(
-        target: UpstreamTarget, headers: HTTPHeaders, body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
+        target: UpstreamTarget, headers: [(String, String)], body: ByteBuffer, mode: UpstreamExchange.Mode, timeouts: UpstreamTimeouts
     ) async throws -> UpstreamResponse {
         let loop = group.any()
         guard let pool = pools[ObjectIdentifier(loop)] else { throw UpstreamTransportError.shutDown }
@@ -141,9 +141,9 @@ final class LoopConnectionPool: @unchecked Sendable {
                         let hostname = origin.host.isIPAddress ? nil : origin.host
                         try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
                     }
-                    // Header values are checked once where they are configured (the provider's key and version) or built
-                    // from checked parts, not per request.
-                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                    // NIO's response decoder; requests go out rendered (``UpstreamRequestWire``), not through its encoder.
+                    try pipeline.addHandler(UpstreamRequestWriter())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(HTTP1Connection(origin: origin))
                 }
             }

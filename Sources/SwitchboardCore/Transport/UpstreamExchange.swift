@@ -33,10 +33,9 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     let target: UpstreamTarget
-    /// The request head; its headers (the provider key among them) are let go of once the answer began.
-    private(set) var head: HTTPRequestHead
-    /// The request body; let go of once the answer began (a stream may hold its exchange for minutes).
-    private(set) var body: ByteBuffer
+    /// The request as it goes on the wire, head and body (see ``UpstreamRequestWire``); let go of once the answer
+    /// began, since its headers hold the provider key and a stream may hold its exchange for minutes.
+    private(set) var request: ByteBuffer
     let mode: Mode
     let timeouts: UpstreamTimeouts
     let loop: any EventLoop
@@ -58,13 +57,9 @@ final class UpstreamExchange: @unchecked Sendable {
     private var deadlines: ExchangeDeadlines?
     var deadlineSlot = -1
 
-    init(target: UpstreamTarget, headers: HTTPHeaders, body: ByteBuffer, mode: Mode, timeouts: UpstreamTimeouts, loop: any EventLoop) {
+    init(target: UpstreamTarget, headers: [(String, String)], body: ByteBuffer, mode: Mode, timeouts: UpstreamTimeouts, loop: any EventLoop) {
         self.target = target
-        var headers = headers
-        headers.add(name: "host", value: target.origin.hostHeader)
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        self.head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path, headers: headers)
-        self.body = body
+        self.request = UpstreamRequestWire.render(target: target, headers: headers, body: body)
         self.mode = mode
         self.timeouts = timeouts
         self.loop = loop
@@ -103,8 +98,7 @@ final class UpstreamExchange: @unchecked Sendable {
     func didReceive(head: HTTPResponseHead) {
         guard !isFinished else { return }
         receivedResponse = true
-        body = ByteBuffer()
-        self.head.headers = HTTPHeaders()
+        request = ByteBuffer()
         lastRead = .now()
         closesConnection = !head.isKeepAlive
         guard case .stream = mode, (200..<300).contains(head.status.code) else {

@@ -111,11 +111,11 @@ public struct OpenAIProvider: LLMProvider {
 
     /// Turns one upstream SSE event into a stream part; the end at `[DONE]`.
     static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
-        if event.data == "[DONE]" { return StreamStep(parts: [], isEnd: true) }
-        let payload = ByteBuffer(string: event.data)
+        let payload = event.dataBytes
+        if payload.readableBytesView.elementsEqual("[DONE]".utf8) { return StreamStep(parts: [], isEnd: true) }
         // Only chunks that carry a usage object or an error need reading; the rest (including the
         // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
-        let keys = JSONKeyScan.objectKeys(in: event.data)
+        let keys = payload.withUnsafeReadableBytes { JSONKeyScan.objectKeys(in: $0.assumingMemoryBound(to: UInt8.self)) }
         guard keys.usage || keys.error else { return StreamStep(parts: [StreamPart(payload: payload)]) }
         if !keys.error, let plain = payload.withUnsafeReadableBytes(Self.plainUsageChunk) {
             return StreamStep(parts: [StreamPart(payload: payload, usage: plain.usage, isUsageOnly: plain.usageOnly)])

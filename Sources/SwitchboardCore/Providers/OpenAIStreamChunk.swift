@@ -25,21 +25,24 @@ enum JSONKeyScan {
 
     static func objectKeys(in json: String) -> (usage: Bool, error: Bool) {
         var json = json
-        return json.withUTF8 { bytes in
-            var found = (usage: false, error: false)
-            var index = 0
-            while index < bytes.count, !(found.usage && found.error) {
-                guard let quote = UnsafeBufferPointer(rebasing: bytes[index...]).firstIndex(of: UInt8(ascii: "\"")) else { break }
-                let at = index + quote
-                index = at + 1
-                if !found.usage, starts(bytes, at: at, with: usage) {
-                    found.usage = objectFollows(bytes, from: at + usage.count)
-                } else if !found.error, starts(bytes, at: at, with: error) {
-                    found.error = objectFollows(bytes, from: at + error.count)
-                }
+        return json.withUTF8 { objectKeys(in: $0) }
+    }
+
+    /// ``objectKeys(in:)-(String)`` over UTF-8 bytes.
+    static func objectKeys(in bytes: UnsafeBufferPointer<UInt8>) -> (usage: Bool, error: Bool) {
+        var found = (usage: false, error: false)
+        var index = 0
+        while index < bytes.count, !(found.usage && found.error) {
+            guard let quote = UnsafeBufferPointer(rebasing: bytes[index...]).firstIndex(of: UInt8(ascii: "\"")) else { break }
+            let at = index + quote
+            index = at + 1
+            if !found.usage, starts(bytes, at: at, with: usage) {
+                found.usage = objectFollows(bytes, from: at + usage.count)
+            } else if !found.error, starts(bytes, at: at, with: error) {
+                found.error = objectFollows(bytes, from: at + error.count)
             }
-            return found
         }
+        return found
     }
 
     private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, with needle: [UInt8]) -> Bool {

@@ -3,20 +3,30 @@ import NIOCore
 /// One Server-Sent Event: its `event:` name (if any) and its `data:` lines joined by newlines.
 public struct ServerSentEvent: Sendable, Equatable {
     public var event: String?
-    public var data: String
+    /// The data as bytes: for a one-line event, a slice of the bytes the parser was fed, not a copy.
+    public var dataBytes: ByteBuffer
+
+    /// The data as text.
+    public var data: String { String(buffer: dataBytes) }
 
     public init(event: String? = nil, data: String) {
+        self.init(event: event, dataBytes: ByteBuffer(string: data))
+    }
+
+    public init(event: String? = nil, dataBytes: ByteBuffer) {
         self.event = event
-        self.data = data
+        self.dataBytes = dataBytes
     }
 }
 
 /// An incremental Server-Sent Events parser: feed it bytes as they arrive, in any split, and it returns the
 /// events completed so far. Handles `\n`, `\r\n` and `\r` line ends and ignores comments and unknown fields.
 public struct ServerSentEventParser: Sendable {
+    /// The start of a line that the bytes fed so far did not end.
     private var pending: [UInt8] = []
     private var event: String?
-    private var dataLines: [String] = []
+    /// The event's data lines so far, joined by newlines; nil before its first `data:` line.
+    private var data: ByteBuffer?
     private var lastWasCR = false
 
     public init() {}
@@ -27,8 +37,10 @@ public struct ServerSentEventParser: Sendable {
 
     /// Parses `bytes` and returns every event they complete. Lines are found by scanning the bytes and taken
     /// in one piece each; fields are read from their bytes (the format is defined on code points, not characters).
+    /// A data line that lies whole in `bytes` becomes a slice of them, not a copy.
     public mutating func feed(_ bytes: ByteBuffer) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
+        let base = bytes.readerIndex
         bytes.withUnsafeReadableBytes { buffer in
             var index = 0
             if lastWasCR, !buffer.isEmpty {
@@ -42,8 +54,15 @@ public struct ServerSentEventParser: Sendable {
                     index += 1
                     continue
                 }
-                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index]))
-                if let completed = endLine() { events.append(completed) }
+                if pending.isEmpty {
+                    let line = UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index])
+                    if let completed = endLine(line, slice: { bytes.getSlice(at: base + lineStart + $0, length: $1) }) {
+                        events.append(completed)
+                    }
+                } else {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index]))
+                    if let completed = endPendingLine() { events.append(completed) }
+                }
                 index += 1
                 if byte == Self.carriageReturn {
                     if index == buffer.count {
@@ -62,22 +81,35 @@ public struct ServerSentEventParser: Sendable {
     /// Ends the input: an event whose blank line never came is returned, as browsers' EventSource does not,
     /// but an upstream that closes right after its last `data:` line still delivered that data.
     public mutating func finish() -> ServerSentEvent? {
-        if !pending.isEmpty { _ = endLine() }
+        if !pending.isEmpty { _ = endPendingLine() }
         return dispatch()
     }
 
-    private mutating func endLine() -> ServerSentEvent? {
+    /// Ends the line gathered in ``pending`` (one that arrived split across reads).
+    private mutating func endPendingLine() -> ServerSentEvent? {
         defer { pending.removeAll(keepingCapacity: true) }
-        if pending.isEmpty { return dispatch() }
-        if pending[0] == Self.colon { return nil }
-        let fieldEnd = pending.firstIndex(of: Self.colon) ?? pending.endIndex
-        var valueStart = min(fieldEnd + 1, pending.endIndex)
-        if valueStart < pending.endIndex, pending[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
-        let field = pending[..<fieldEnd]
+        let line = pending
+        return line.withUnsafeBytes { endLine($0, slice: { _, _ in nil }) }
+    }
+
+    /// Reads one line's field. `slice` gives the value's bytes as a slice of the input, when they lie in it.
+    private mutating func endLine(_ line: UnsafeRawBufferPointer, slice: (_ offset: Int, _ length: Int) -> ByteBuffer?) -> ServerSentEvent? {
+        if line.isEmpty { return dispatch() }
+        if line[0] == Self.colon { return nil }
+        let fieldEnd = line.firstIndex(of: Self.colon) ?? line.endIndex
+        var valueStart = min(fieldEnd + 1, line.endIndex)
+        if valueStart < line.endIndex, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        let field = UnsafeRawBufferPointer(rebasing: line[..<fieldEnd])
+        let value = UnsafeRawBufferPointer(rebasing: line[valueStart...])
         if field.elementsEqual("data".utf8) {
-            dataLines.append(String(decoding: pending[valueStart...], as: UTF8.self))
+            if data == nil {
+                data = slice(valueStart, value.count) ?? ByteBuffer(bytes: value)
+            } else {
+                data!.writeStaticString("\n")
+                data!.writeBytes(value)
+            }
         } else if field.elementsEqual("event".utf8) {
-            event = String(decoding: pending[valueStart...], as: UTF8.self)
+            event = String(decoding: value, as: UTF8.self)
         }
         return nil
     }
@@ -85,9 +117,9 @@ public struct ServerSentEventParser: Sendable {
     private mutating func dispatch() -> ServerSentEvent? {
         defer {
             event = nil
-            dataLines.removeAll(keepingCapacity: true)
+            data = nil
         }
-        guard !dataLines.isEmpty else { return nil }
-        return ServerSentEvent(event: event, data: dataLines.joined(separator: "\n"))
+        guard let data else { return nil }
+        return ServerSentEvent(event: event, dataBytes: data)
     }
 }

@@ -35,7 +35,7 @@ public struct AnthropicStreamTranslator: Sendable {
     /// - Throws: ``UpstreamError``: `interrupted` for an `error` event, `malformedResponse` for an event
     ///   that cannot be read.
     public mutating func translate(_ event: ServerSentEvent) throws(UpstreamError) -> [ChatCompletionChunk] {
-        let data = Data(buffer: event.dataBytes)
+        let data = Data(event.dataBytes.readableBytesView)
         let header = try? JSONDecoder().decode(AnthropicEventHeader.self, from: data)
         guard let type = header?.type ?? event.event, Self.handledTypes.contains(type), !isFinished else { return [] }
         if type == "error" {

@@ -117,7 +117,8 @@ import Testing
         (#"{"usage""#, false, false),
     ])
     func findsKeysWithObjectValues(json: String, usage: Bool, error: Bool) {
-        let found = JSONKeyScan.objectKeys(in: json)
+        var json = json
+        let found = json.withUTF8 { JSONKeyScan.objectKeys(in: $0) }
         #expect(found.usage == usage)
         #expect(found.error == error)
     }

@@ -25,15 +25,15 @@ import Testing
     }
 
     /// The bytes the connection sends: request line, `Host` with a non-default port, the headers as given, the
-    /// body's length, and the body.
+    /// JSON content type, the body's length, and the body.
     @Test func aRequestIsRenderedAsHTTP11() throws {
         let wire = UpstreamRequestWire.render(
             target: try UpstreamTarget(url: "http://127.0.0.1:8080/v1/chat/completions?x=1"),
             headers: [("authorization", "Bearer sk-test"), ("x-request-id", "r1")], body: ByteBuffer(string: "{}")
         )
         #expect(String(buffer: wire) == "POST /v1/chat/completions?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\n"
-            + "authorization: Bearer sk-test\r\nx-request-id: r1\r\ncontent-length: 2\r\n\r\n{}")
+            + "authorization: Bearer sk-test\r\nx-request-id: r1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
         let defaultPort = UpstreamRequestWire.render(target: try UpstreamTarget(url: "https://api.example.com/v1"), headers: [], body: ByteBuffer())
-        #expect(String(buffer: defaultPort) == "POST /v1 HTTP/1.1\r\nhost: api.example.com\r\ncontent-length: 0\r\n\r\n")
+        #expect(String(buffer: defaultPort) == "POST /v1 HTTP/1.1\r\nhost: api.example.com\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n")
     }
 }

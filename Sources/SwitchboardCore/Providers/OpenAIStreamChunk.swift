@@ -23,12 +23,7 @@ enum JSONKeyScan {
     private static let usage = Array(#""usage""#.utf8)
     private static let error = Array(#""error""#.utf8)
 
-    static func objectKeys(in json: String) -> (usage: Bool, error: Bool) {
-        var json = json
-        return json.withUTF8 { objectKeys(in: $0) }
-    }
-
-    /// ``objectKeys(in:)-(String)`` over UTF-8 bytes.
+    /// Which of the two keys the chunk's UTF-8 bytes have with an object value.
     static func objectKeys(in bytes: UnsafeBufferPointer<UInt8>) -> (usage: Bool, error: Bool) {
         var found = (usage: false, error: false)
         var index = 0

@@ -29,7 +29,7 @@ public struct UpstreamHTTP: Sendable {
 
     /// Builds a POST request to a target parsed once (a provider's fixed endpoint), with an encoded JSON body.
     func post(to target: Result<UpstreamTarget, any Error>, headers: [(String, String)], body: ByteBuffer) -> UpstreamRequest {
-        UpstreamRequest(target: target, headers: headers + [("content-type", "application/json")], body: body)
+        UpstreamRequest(target: target, headers: headers, body: body)
     }
 
     /// Sends a streamed request and returns its body once the headers arrived with a 2xx status.

@@ -7,10 +7,11 @@ import NIOHTTP1
 /// NIO's request encoder took a request head (a header list built per request), its body and its end as three
 /// writes through the pipeline, formatted the head into a buffer of its own and gave the socket a `writev` of
 /// three. The body is copied after the head: one copy of a JSON document costs less than a second buffer's trip
-/// through the pipeline. Header values are not checked here: they are checked once where they are configured (the provider's
-/// key and API version) or built from checked parts (request ids, trace context), as before.
+/// through the pipeline. Header values are not checked here: they are checked once where they are configured
+/// (the provider's key and API version) or built from checked parts (request ids, trace context), as before.
 enum UpstreamRequestWire {
-    /// `POST` of `body` to `target` with `headers`, and the `Host` and `Content-Length` the request needs.
+    /// `POST` of the JSON `body` to `target` with `headers`, and the `Host`, `Content-Type` and `Content-Length`
+    /// every upstream request carries.
     static func render(target: UpstreamTarget, headers: [(String, String)], body: ByteBuffer) -> ByteBuffer {
         let headLength = headers.reduce(96 + target.path.utf8.count) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
         var wire = ByteBufferAllocator().buffer(capacity: headLength + body.readableBytes)
@@ -25,7 +26,7 @@ enum UpstreamRequestWire {
             wire.writeString(value)
             wire.writeStaticString("\r\n")
         }
-        wire.writeStaticString("content-length: ")
+        wire.writeStaticString("content-type: application/json\r\ncontent-length: ")
         wire.writeString(String(body.readableBytes))
         wire.writeStaticString("\r\n\r\n")
         wire.writeImmutableBuffer(body)

@@ -87,8 +87,13 @@ public struct ServerSentEventParser: Sendable {
 
     /// Ends the line gathered in ``pending`` (one that arrived split across reads).
     private mutating func endPendingLine() -> ServerSentEvent? {
-        defer { pending.removeAll(keepingCapacity: true) }
-        let line = pending
+        // Moved out while it is read (``endLine`` mutates self), then back empty: its capacity is kept, not copied.
+        var line: [UInt8] = []
+        swap(&line, &pending)
+        defer {
+            line.removeAll(keepingCapacity: true)
+            pending = line
+        }
         return line.withUnsafeBytes { endLine($0, slice: { _, _ in nil }) }
     }
 

@@ -116,6 +116,7 @@ public struct Admission: Sendable {
 
     private func limitTakes(_ identity: KeyIdentity, tokens: Int) -> [LimitTake] {
         var takes: [LimitTake] = []
+        takes.reserveCapacity(4)
         let scopes: [(LimitScope, Int?, Int?)] = [
             (.key(identity.key.id), identity.key.rpm, identity.key.tpm),
             (.tenant(identity.tenant.name), identity.tenant.rpm, identity.tenant.tpm),

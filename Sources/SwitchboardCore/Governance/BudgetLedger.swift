@@ -65,7 +65,7 @@ public final class MemoryBudgetLedger: BudgetLedger {
                     return .failure(BudgetRefusal(scope: scope, status: Self.status(account, policy, now)))
                 }
             }
-            for (scope, _) in budgets { accounts[scope]!.reserved += amount }
+            for (scope, _) in budgets { Self.change(scope, in: &accounts) { $0.reserved += amount } }
             return .success(BudgetReservation(amount: amount, scopes: budgets.map(\.0)))
         }
     }
@@ -73,15 +73,17 @@ public final class MemoryBudgetLedger: BudgetLedger {
     public func settle(_ reservation: BudgetReservation, actual: USD) async {
         accounts.withLock { accounts in
             for scope in reservation.scopes {
-                accounts[scope]?.reserved -= reservation.amount
-                accounts[scope]?.spent += actual
+                Self.change(scope, in: &accounts) { account in
+                    account.reserved -= reservation.amount
+                    account.spent += actual
+                }
             }
         }
     }
 
     public func release(_ reservation: BudgetReservation) async {
         accounts.withLock { accounts in
-            for scope in reservation.scopes { accounts[scope]?.reserved -= reservation.amount }
+            for scope in reservation.scopes { Self.change(scope, in: &accounts) { $0.reserved -= reservation.amount } }
         }
     }
 
@@ -101,6 +103,15 @@ public final class MemoryBudgetLedger: BudgetLedger {
             account.spent = spent
             accounts[scope] = account
         }
+    }
+
+    /// Changes `scope`'s account, if it has one. Read out and written back: changing it in place
+    /// (`accounts[scope]?.spent += ...`) goes through the dictionary's `_modify` accessors, whose coroutine
+    /// frames were heap-allocated, three per statement, about a tenth of the gateway's allocations per request.
+    private static func change(_ scope: BudgetScope, in accounts: inout [BudgetScope: Account], _ body: (inout Account) -> Void) {
+        guard var account = accounts[scope] else { return }
+        body(&account)
+        accounts[scope] = account
     }
 
     /// The account in the period containing `now`; a new period starts with nothing spent.

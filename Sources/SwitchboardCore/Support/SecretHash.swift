@@ -4,7 +4,9 @@ import Crypto
 public enum SecretHash {
     /// The lowercase hex SHA-256 of `secret`.
     public static func sha256Hex(_ secret: String) -> String {
-        let digest = SHA256.hash(data: Array(secret.utf8))
+        var secret = secret
+        // Hashed from the string's own bytes, without copying them into an array first.
+        let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         // Written straight into the string's storage: this runs on every authenticated request.
         return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { output in
             var index = 0
@@ -21,11 +23,9 @@ public enum SecretHash {
 
     /// Compares two strings in time that depends only on their lengths.
     public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let left = Array(lhs.utf8)
-        let right = Array(rhs.utf8)
-        guard left.count == right.count else { return false }
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
         var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
+        for (left, right) in zip(lhs.utf8, rhs.utf8) { difference |= left ^ right }
         return difference == 0
     }
 

@@ -19,8 +19,14 @@ struct JSONObjectLayout: Sendable {
 
     var isEmpty: Bool { members.isEmpty }
 
+    /// Room for this many members from the start: an API object rarely has more, and growing the list one
+    /// member at a time reallocated it three times per object.
+    static let expectedMembers = 12
+
     /// No members yet; a reader that has checked the document itself appends them (``PlainChatRequestDecoder``).
-    init() {}
+    init() {
+        members.reserveCapacity(Self.expectedMembers)
+    }
 
     mutating func append(_ key: String, value: Range<Int>) {
         members.append((key, value))
@@ -40,6 +46,7 @@ struct JSONObjectLayout: Sendable {
         mutating func parse(into layout: inout JSONObjectLayout) -> Bool {
             skipWhitespace()
             guard take(UInt8(ascii: "{")) else { return false }
+            layout.members.reserveCapacity(JSONObjectLayout.expectedMembers)
             var seen = SeenKeys()
             skipWhitespace()
             if !take(UInt8(ascii: "}")) {

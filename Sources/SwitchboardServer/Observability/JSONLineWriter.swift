@@ -72,7 +72,12 @@ struct JSONLineWriter {
             bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
             rest /= 10
         }
-        bytes[start...].reverse()
+        // Swapped in place: reversing the slice (`bytes[start...].reverse()`) allocated a coroutine frame.
+        var (low, high) = (start, bytes.count - 1)
+        while low < high {
+            bytes.swapAt(low, high)
+            (low, high) = (low + 1, high - 1)
+        }
     }
 
     mutating func value(_ value: Logger.MetadataValue) {

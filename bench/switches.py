@@ -17,10 +17,11 @@ top = int(os.environ.get("SW_TOP", "40"))
 # The Concurrency runtime: its shared library, or the binary itself when linked with --static-swift-stdlib.
 runtime = next((line.split("=>")[1].split()[0] for line in subprocess.run(["ldd", str(h.BINARY)], capture_output=True, text=True).stdout.splitlines()
                 if "libswift_Concurrency" in line), str(h.BINARY))
-event = "probe_" + re.sub(r"[^A-Za-z0-9_]", "_", Path(runtime).name.split(".")[0]) + ":swift_task_switch"
 # x86-64: the async context travels in r14, so the first ordinary argument (rdi) is the resume function.
 subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", "swift_task_switch"], capture_output=True)
-subprocess.run(["perf", "probe", "-q", "-x", runtime, "--add", "swift_task_switch fn=%di:u64"], check=True, capture_output=True)
+added = subprocess.run(["perf", "probe", "-x", runtime, "--add", "swift_task_switch fn=%di:u64"], check=True, capture_output=True, text=True)
+# The event's group is perf's own abbreviation of the file name (`sb-alloc` becomes `probe_sb`): read it back.
+event = re.search(r"(probe_\w+:swift_task_switch)", added.stdout + added.stderr).group(1)
 data = h.OUT / "switches.data"
 p = h.Processes()
 try:

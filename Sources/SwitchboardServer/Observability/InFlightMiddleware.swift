@@ -5,6 +5,10 @@ import NIOCore
 /// Counts requests in flight (`switchboard_active_requests`) and streamed responses being relayed
 /// (`switchboard_active_streams`) until the body is finished. The gauges drop just before the end of the
 /// response is sent, so a client that has read a whole response never sees itself still counted.
+///
+/// A body of known length (every JSON answer) is already made when the route returns, so the count drops then,
+/// before any of it is sent. Wrapping it as a stream's body is wrapped cost four executor hops per request:
+/// Hummingbird's `ResponseBody.write` and the wrapping writer run on the global executor.
 struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GatewayMetrics
 
@@ -23,6 +27,10 @@ struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         }
         let streamed = response.headers.single(.contentType)?.hasPrefix("text/event-stream") == true
+        guard streamed || response.body.contentLength == nil else {
+            metrics.activeRequests.decrement()
+            return response
+        }
         if streamed { metrics.activeStreams.increment() }
         let done = InFlightRelease(metrics: metrics, streamed: streamed)
         let body = response.body

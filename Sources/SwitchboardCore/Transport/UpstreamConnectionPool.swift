@@ -68,8 +68,9 @@ public final class UpstreamConnectionPool: Sendable {
             loop.execute { pool.start(exchange) }
         }
         return try await withTaskCancellationHandler {
-            // Resumed straight into the caller's isolation. `EventLoopFuture.get()` runs on the global executor,
-            // which cost two more executor hops per request.
+            // A continuation resumes the task where it waits. `EventLoopFuture.get()` hops to the global executor
+            // and back on its own, two more executor hops per request. (This closure itself still runs on the
+            // global executor: `withTaskCancellationHandler` does not keep the caller's isolation for it.)
             try await withUnsafeThrowingContinuation { continuation in
                 exchange.promise.futureResult.whenComplete { continuation.resume(with: $0) }
             }

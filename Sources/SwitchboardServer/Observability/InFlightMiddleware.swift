@@ -7,7 +7,7 @@ import NIOCore
 /// response is sent, so a client that has read a whole response never sees itself still counted.
 ///
 /// A body of known length (every JSON answer) is already made when the route returns, so the count drops then,
-/// before any of it is sent. Wrapping it as a stream's body is wrapped cost four executor hops per request:
+/// before any of it is sent. Wrapping it, as a stream's body is wrapped, cost four executor hops per request:
 /// Hummingbird's `ResponseBody.write` and the wrapping writer run on the global executor.
 struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GatewayMetrics

@@ -4,6 +4,7 @@
 Targets, measured interleaved in one run against the same origin:
   direct               nginx answering fixed OpenAI bodies (JSON and a whole SSE stream)
   nginx-hop            an nginx reverse proxy in front of it: the reference for "one proxy hop"
+  nio-floor            a bare SwiftNIO proxy in front of it (bench/micro's ProxyFloor): what the stack alone costs
   switchboard-full     the gateway with a virtual key: rate limits and budgets (never triggered), usage ledger
   switchboard-minimal  the gateway with the admin key: no limits, no budget (the ledger still records)
 
@@ -23,6 +24,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,9 +47,11 @@ STREAMS = int(os.environ.get("BENCH_STREAMS", "10000"))
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18080"))
 CONCURRENCY = [1, 4, 32, 256]
 MODES = ["json", "stream"]
-TARGETS = ["direct", "nginx-hop", "switchboard-full", "switchboard-minimal"]
+TARGETS = ["direct", "nginx-hop", "nio-floor", "switchboard-full", "switchboard-minimal"]
 
-ORIGIN_PORT, HOP_PORT, GATEWAY_PORT, MOCK_PORT = PORT_BASE + 1, PORT_BASE + 2, PORT_BASE + 3, PORT_BASE + 4
+ORIGIN_PORT, HOP_PORT, GATEWAY_PORT, MOCK_PORT, FLOOR_PORT = (PORT_BASE + offset for offset in range(1, 6))
+# NIO's HTTP/1 codec on both sides and nothing else: the floor of any proxy built on this stack (bench/run builds it).
+FLOOR_BINARY = BENCH / "micro" / ".build" / "release" / "ProxyFloor"
 HOLD_PORT_BASE = PORT_BASE + 100
 # Held streams are spread over several mock upstreams of 250 streams each, so that no single mock process (a
 # Hummingbird server on the same two cores) holds thousands of connections; the gateway's pool has no cap.
@@ -223,7 +227,7 @@ class Targets:
 
     @staticmethod
     def port(target):
-        return {"direct": ORIGIN_PORT, "nginx-hop": HOP_PORT}.get(target, GATEWAY_PORT)
+        return {"direct": ORIGIN_PORT, "nginx-hop": HOP_PORT, "nio-floor": FLOOR_PORT}.get(target, GATEWAY_PORT)
 
     @staticmethod
     def path(target, mode):
@@ -277,8 +281,10 @@ def run_wrk(targets, target, mode, concurrency, duration, label, port=None):
     return summary
 
 
-def throughput_matrix(targets, gateway_pid):
-    """Every (mode, concurrency) with the four targets back to back, ROUNDS times, target order rotating."""
+def throughput_matrix(targets, gateway_pid, floor_pid):
+    """Every (mode, concurrency) with the targets back to back, ROUNDS times, target order rotating. The proxies
+    of our own (the floor and the gateway) also report the CPU their process used per request."""
+    pids = {"nio-floor": floor_pid, "switchboard-full": gateway_pid, "switchboard-minimal": gateway_pid}
     runs = []
     for round_index in range(ROUNDS):
         for concurrency in CONCURRENCY:
@@ -286,14 +292,23 @@ def throughput_matrix(targets, gateway_pid):
                 shift = (round_index + CONCURRENCY.index(concurrency)) % len(TARGETS)
                 for target in TARGETS[shift:] + TARGETS[:shift]:
                     label = f"r{round_index}-c{concurrency}-{mode}-{target}"
+                    pid = pids.get(target)
+                    cpu_before = cpu_seconds(pid) if pid else 0
                     with PeakRSS(gateway_pid) as peak:
                         summary = run_wrk(targets, target, mode, concurrency, DURATION, label)
                     summary.update(round=round_index, concurrency=concurrency, mode=mode, target=target,
-                                   gateway_peak_rss_mib=round(peak.peak, 1))
+                                   gateway_peak_rss_mib=round(peak.peak, 1),
+                                   cpu_us_per_request=round((cpu_seconds(pid) - cpu_before) / summary["requests"] * 1e6, 1)
+                                   if pid and summary["requests"] else None)
                     runs.append(summary)
                     print(f"  {label}: {summary['rps']:.0f} req/s p50 {summary['latency_us']['p50']} us "
                           f"p99 {summary['latency_us']['p99']} us errors {summary['errors_total']}", flush=True)
     return runs
+
+
+def median_or_none(values):
+    values = [value for value in values if value is not None]
+    return round(statistics.median(values), 1) if values else None
 
 
 def summarise(runs):
@@ -310,6 +325,7 @@ def summarise(runs):
                     "errors": sum(run["errors_total"] for run in mine),
                     "requests": sum(run["requests"] for run in mine),
                     "gateway_peak_rss_mib": max(run["gateway_peak_rss_mib"] for run in mine),
+                    "cpu_us_per_request": median_or_none([run["cpu_us_per_request"] for run in mine]),
                 }
     for (mode, concurrency, target), cell in cells.items():
         direct, hop = cells[(mode, concurrency, "direct")], cells[(mode, concurrency, "nginx-hop")]
@@ -464,10 +480,25 @@ def start_small_stack(processes):
     targets = Targets(create_virtual_key(env))
     processes.start("nginx", ["nginx", "-c", str(OUT / "nginx.conf"), "-p", str(OUT), "-e", str(OUT / "nginx-error.log")])
     processes.start("mock", [str(BINARY), "mock-upstream", "--port", str(MOCK_PORT)])
+    start_floor(processes)
     gateway, _ = start_gateway(processes, env)
     wait_for(MOCK_PORT, "/health")
     preflight(targets)
     return targets, gateway
+
+
+def start_floor(processes):
+    """The `nio-floor` target, on FLOOR_PORT in front of the origin; returns its process once it accepts."""
+    floor = processes.start("floor", [str(FLOOR_BINARY), str(FLOOR_PORT), str(ORIGIN_PORT)])
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", FLOOR_PORT), timeout=1).close()
+            return floor
+        except OSError:
+            if time.monotonic() > deadline or floor.poll() is not None:
+                raise RuntimeError(f"{FLOOR_BINARY} did not start (build it: bench/run, or swift build in bench/micro)")
+            time.sleep(0.01)
 
 
 def startup_times(processes, env, runs=5):
@@ -530,7 +561,8 @@ def main():
     stream_count = min(STREAMS, (hard - FD_RESERVE) // 2)
     write_configs(hold_upstreams(stream_count))
     env = gateway_env(OUT / "data")
-    result = {"meta": versions(), "ports": {"direct": ORIGIN_PORT, "nginx-hop": HOP_PORT, "switchboard": GATEWAY_PORT}}
+    result = {"meta": versions(), "ports": {"direct": ORIGIN_PORT, "nginx-hop": HOP_PORT, "nio-floor": FLOOR_PORT,
+                                            "switchboard": GATEWAY_PORT}}
     processes = Processes()
     try:
         print("starting nginx, the mock upstreams and the gateway", flush=True)
@@ -538,6 +570,7 @@ def main():
         targets = Targets(virtual_key)
         processes.start("nginx", ["nginx", "-c", str(OUT / "nginx.conf"), "-p", str(OUT), "-e", str(OUT / "nginx-error.log")])
         processes.start("mock", [str(BINARY), "mock-upstream", "--port", str(MOCK_PORT)])
+        floor = start_floor(processes)
         for index in range(hold_upstreams(stream_count)):
             processes.start(f"hold{index}", [str(BINARY), "mock-upstream", "--port", str(HOLD_PORT_BASE + index)])
         gateway, first_start = start_gateway(processes, env)
@@ -553,7 +586,7 @@ def main():
             for mode in MODES:
                 run_wrk(targets, target, mode, 32, 2, f"warmup-{mode}-{target}")
         print(f"throughput: {ROUNDS} rounds x {len(CONCURRENCY) * len(MODES) * len(TARGETS)} runs of {DURATION}s", flush=True)
-        runs = throughput_matrix(targets, gateway.pid)
+        runs = throughput_matrix(targets, gateway.pid, floor.pid)
         result["runs"] = runs
         result["summary"] = summarise(runs)
         memory["under_load_peak_mib"] = {str(c): max(run["gateway_peak_rss_mib"] for run in runs if run["concurrency"] == c

@@ -1,26 +1,46 @@
-"""A quick side-by-side for iterating on the hot path (not the report): the origin, the nginx hop and the
-gateway (full and minimal path) with wrk at a few concurrencies, in one run. Uses the release binary bench/run
-builds (`scripts/build-release`, into .build-release). Knobs: Q_CONC (default
-1,32), Q_MODES (json,stream), Q_DUR (seconds per run, default 3). Run: python3 bench/quick.py"""
-import os, sys, time
+"""A quick side-by-side for iterating on the hot path (not the report): the origin, the nginx hop, the bare NIO
+proxy (`nio-floor`) and the gateway (full and minimal path) with wrk at a few concurrencies, in one run, the
+target order rotating each round. Prints the median requests/s (and its ratio to the hop), p50, p99 and, for the
+floor and the gateway, CPU per request from /proc. Uses the release binaries bench/run builds
+(`scripts/build-release` into .build-release, and bench/micro's ProxyFloor). Knobs: Q_CONC (default 1,32),
+Q_MODES (json,stream), Q_DUR (seconds per run, default 3), Q_ROUNDS (default 1). Run: python3 bench/quick.py"""
+import os, sys, statistics, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 conc = [int(c) for c in os.environ.get("Q_CONC", "1,32").split(",")]
 modes = os.environ.get("Q_MODES", "json,stream").split(",")
 dur = int(os.environ.get("Q_DUR", "3"))
+rounds = int(os.environ.get("Q_ROUNDS", "1"))
 p = h.Processes()
 try:
     t, gw = h.start_small_stack(p)
+    pids = {"nio-floor": p.running["floor"].pid, "switchboard-full": gw.pid, "switchboard-minimal": gw.pid}
     time.sleep(1)
     print("idle rss", h.rss_mib(gw.pid))
-    for target in ["nginx-hop", "switchboard-full"]:
+    for target in h.TARGETS:
         for m in modes: h.run_wrk(t, target, m, 32, 2, f"warm-{target}-{m}")
+    results = {}
+    for round_index in range(rounds):
+        for m in modes:
+            for c in conc:
+                shift = round_index % len(h.TARGETS)
+                for target in h.TARGETS[shift:] + h.TARGETS[:shift]:
+                    pid = pids.get(target)
+                    before = h.cpu_seconds(pid) if pid else 0
+                    s = h.run_wrk(t, target, m, c, dur, f"r{round_index}-{target}-{m}-{c}")
+                    cpu = (h.cpu_seconds(pid) - before) / s["requests"] * 1e6 if pid else None
+                    results.setdefault((m, c, target), []).append((s["rps"], s["latency_us"]["p50"], s["latency_us"]["p99"], cpu))
     for m in modes:
         for c in conc:
-            for target in ["direct", "nginx-hop", "switchboard-full", "switchboard-minimal"]:
-                s = h.run_wrk(t, target, m, c, dur, f"{target}-{m}-{c}")
-                print(f"{m:6} c={c:<3} {target:20} {s['rps']:>9.0f} req/s  p50 {s['latency_us']['p50']/1000:.3f} ms  p99 {s['latency_us']['p99']/1000:.3f} ms", flush=True)
+            hop = statistics.median(r[0] for r in results[(m, c, "nginx-hop")])
+            for target in h.TARGETS:
+                runs = results[(m, c, target)]
+                rps = statistics.median(r[0] for r in runs)
+                cpu = [r[3] for r in runs if r[3] is not None]
+                print(f"{m:6} c={c:<3} {target:20} {rps:>9.0f} req/s ({rps / hop:.3f}x hop)  "
+                      f"p50 {statistics.median(r[1] for r in runs) / 1000:.3f} ms  p99 {statistics.median(r[2] for r in runs) / 1000:.3f} ms"
+                      + (f"  CPU {statistics.median(cpu):.0f} us/req" if cpu else ""), flush=True)
     print("rss after", h.rss_mib(gw.pid))
 finally:
     p.stop_all()

@@ -8,28 +8,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (name, what is compared, limit, unit, how to read it from the result); all are "at most" except throughput.
+# (name, what is compared, limit, unit, how to read it from the result for a target, or None for the gateway's own
+# rows); all are "at most" except throughput. The per-target rows are read for the gateway and for the NIO floor.
 TARGETS = [
     ("added latency, concurrency 1, p50", "switchboard-full minus direct, non-streaming", 0.10, "ms",
-     lambda r: cell(r, "json", 1, "switchboard-full")["added_p50_ms"]),
+     lambda r, t: cell(r, "json", 1, t)["added_p50_ms"]),
     ("added latency, concurrency 1, p99", "switchboard-full minus direct, non-streaming", 0.5, "ms",
-     lambda r: cell(r, "json", 1, "switchboard-full")["added_p99_ms"]),
+     lambda r, t: cell(r, "json", 1, t)["added_p99_ms"]),
     ("throughput, concurrency 32", "switchboard-full / nginx hop, non-streaming (at least)", 0.50, "×",
-     lambda r: cell(r, "json", 32, "switchboard-full")["rps_vs_nginx_hop"]),
+     lambda r, t: cell(r, "json", 32, t)["rps_vs_nginx_hop"]),
     ("throughput, concurrency 32, streams", "switchboard-full / nginx hop, streaming (at least)", 0.50, "×",
-     lambda r: cell(r, "stream", 32, "switchboard-full")["rps_vs_nginx_hop"]),
+     lambda r, t: cell(r, "stream", 32, t)["rps_vs_nginx_hop"]),
     ("added time to first token, p50", "switchboard-full minus direct, concurrency 1", 0.2, "ms",
-     lambda r: r["ttft"]["origin"]["ms"]["switchboard-full"]["added_p50_ms"]),
-    ("memory idle", "RSS after start", 40, "MiB", lambda r: r["memory"]["idle_mib"]),
+     lambda r, t: r["ttft"]["origin"]["ms"][t]["added_p50_ms"]),
+    ("memory idle", "RSS after start", 40, "MiB", lambda r, t: r["memory"]["idle_mib"] if t == GATEWAY else None),
     ("memory under concurrency 256", "peak RSS during the concurrency-256 runs", 120, "MiB",
-     lambda r: r["memory"]["under_load_peak_mib"]["256"]),
-    ("memory with 10,000 open streams", "RSS (extrapolated when fewer could be opened)", 400, "MiB", lambda r: streams_rss(r)),
-    ("start-up to ready", "existing database, median of 5", 300, "ms", lambda r: r["startup"]["median_ms"]),
+     lambda r, t: r["memory"]["under_load_peak_mib"]["256"] if t == GATEWAY else None),
+    ("memory with 10,000 open streams", "RSS (extrapolated when fewer could be opened)", 400, "MiB",
+     lambda r, t: streams_rss(r) if t == GATEWAY else None),
+    ("start-up to ready", "existing database, median of 5", 300, "ms", lambda r, t: r["startup"]["median_ms"] if t == GATEWAY else None),
 ]
+GATEWAY, FLOOR = "switchboard-full", "nio-floor"
 
 
 def cell(result, mode, concurrency, target):
     return next(c for c in result["summary"] if (c["mode"], c["concurrency"], c["target"]) == (mode, concurrency, target))
+
+
+def summary_targets(result):
+    """The targets in the order measured (a run from before the `nio-floor` target has four)."""
+    return list(dict.fromkeys(c["target"] for c in result["summary"]))
 
 
 def streams_rss(result):
@@ -42,8 +50,10 @@ def streams_rss(result):
 
 def verdicts(result):
     rows = []
+    has_floor = FLOOR in summary_targets(result)
     for name, compared, limit, unit, read in TARGETS:
-        measured = read(result)
+        measured = read(result, GATEWAY)
+        floor = read(result, FLOOR) if has_floor else None
         at_least = unit == "×"
         met = measured >= limit if at_least else measured <= limit
         if met:
@@ -53,7 +63,7 @@ def verdicts(result):
         else:
             margin = f"missed by {measured - limit:.3g} {unit} ({measured / limit:.1f}× the target)"
         rows.append({"name": name, "compared": compared, "target": limit, "unit": unit, "measured": measured, "met": met,
-                     "margin": margin})
+                     "margin": margin, "nio_floor": floor})
     return rows
 
 
@@ -73,33 +83,40 @@ def render(result, notes):
         f"{meta['cpus']} CPUs, {meta['memory_gib']} GiB, Linux {meta['kernel']} (a shared, noisy machine: the load generator, "
         "nginx, the mocks and the gateway all share the same cores). "
         f"{meta['wrk']}; {meta['nginx']}; {meta['swift']}. Each wrk run lasts {meta['duration_s']} s; every cell is the median "
-        f"of {meta['rounds']} rounds in which the four targets run back to back (order rotating). The gateway is the "
+        f"of {meta['rounds']} rounds in which the targets run back to back (order rotating). The gateway is the "
         "release build the container image ships (`scripts/build-release`): `--static-swift-stdlib`, linked by lld with packed relative relocations and the functions the profile finds hot laid out together (`deploy/hot-functions.txt`).",
         "",
         "Targets: **direct** is nginx answering fixed OpenAI bodies (the origin); **nginx-hop** is an nginx reverse proxy in "
-        "front of it; **switchboard-full** is the gateway with a virtual key (two RPM and two TPM buckets, key and tenant "
+        "front of it; **nio-floor** is a bare SwiftNIO proxy in front of it (`bench/micro`'s `ProxyFloor`: NIO's HTTP/1 codec on both sides, pooled upstream connections, no Swift task, routing, policy, logging or accounting), the floor of any proxy on the stack the gateway is built on; **switchboard-full** is the gateway with a virtual key (two RPM and two TPM buckets, key and tenant "
         "budgets with reservation and settlement, usage ledger in SQLite); **switchboard-minimal** is the gateway with the "
         "admin key (no limits or budgets; the ledger still records). Added latency is the target's percentile minus "
-        "direct's at the same concurrency.",
+        "direct's at the same concurrency. CPU µs/req is the user and system CPU of the proxy's own process (the floor's "
+        "or the gateway's, all threads, from /proc) over the run, per request; nginx's workers serve the origin and the "
+        "hop alike, so they have none.",
         "",
         "## Targets",
         "",
-        table(["target", "compared", "limit", "measured", "verdict"],
+        table(["target", "compared", "limit", "measured", "verdict", "NIO floor"],
               [[t["name"], t["compared"], f"{'≥' if t['unit'] == '×' else '≤'} {t['target']} {t['unit']}",
-                f"{t['measured']:.4g} {t['unit']}", "✅ met" if t["met"] else "❌ " + t["margin"]] for t in result["targets"]]),
+                f"{t['measured']:.4g} {t['unit']}", "✅ met" if t["met"] else "❌ " + t["margin"],
+                "—" if t.get("nio_floor") is None else f"{t['nio_floor']:.4g} {t['unit']}"] for t in result["targets"]]),
+        "",
+        "**NIO floor** is the same reading for the bare SwiftNIO proxy (`nio-floor`): how close a proxy on the "
+        "gateway's stack comes to the target with no work of its own.",
         "",
     ]
     for mode, title in (("json", "Non-streaming"), ("stream", "Streaming (wrk: time to the whole stream)")):
         out += [f"## {title}", ""]
         rows = []
         for c in sorted({c["concurrency"] for c in result["summary"]}):
-            for target in ("direct", "nginx-hop", "switchboard-full", "switchboard-minimal"):
+            for target in summary_targets(result):
                 x = cell(result, mode, c, target)
                 rows.append([c, target, f"{x['rps']:,.0f}", f"{x['rps_vs_direct']:.2f}", f"{x['rps_vs_nginx_hop']:.2f}",
                              f"{x['p50_ms']:.3f}", f"{x['p90_ms']:.3f}", f"{x['p99_ms']:.3f}",
-                             f"{x['added_p50_ms']:+.3f}", f"{x['added_p99_ms']:+.3f}", x["errors"]])
+                             f"{x['added_p50_ms']:+.3f}", f"{x['added_p99_ms']:+.3f}",
+                             "—" if x.get("cpu_us_per_request") is None else f"{x['cpu_us_per_request']:.0f}", x["errors"]])
         out += [table(["conc.", "target", "req/s", "× direct", "× hop", "p50 ms", "p90 ms", "p99 ms", "added p50", "added p99",
-                       "errors"], rows), ""]
+                       "CPU µs/req", "errors"], rows), ""]
     ttft = result["ttft"]
     out += ["## Time to first token (concurrency 1)", "",
             f"A client on a fresh connection sends a streamed request and stops the clock at the first `data:` line "

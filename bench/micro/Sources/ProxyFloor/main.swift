@@ -6,6 +6,9 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]) else {
@@ -141,20 +144,26 @@ final class UpstreamSide: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-let pools = group.makeIterator().map { UpstreamPool(loop: $0) }
-let server = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 1024)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-    .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-            let pool = pools.first { $0.loop === channel.eventLoop }!
-            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
-            try channel.pipeline.syncOperations.addHandler(ClientSide(pool: pool))
+// One listening socket per event loop (SO_REUSEPORT), each serving its connections on its own loop, as the gateway
+// listens: no hand-over of a new connection to another thread.
+let loops = group.makeIterator().map { $0 }
+var servers: [any Channel] = []
+for loop in loops {
+    let pool = UpstreamPool(loop: loop)
+    servers.append(try ServerBootstrap(group: loop, childGroup: loop)
+        .serverChannelOption(.backlog, value: 1024)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+                try channel.pipeline.syncOperations.addHandler(ClientSide(pool: pool))
+            }
         }
-    }
-    .bind(host: "127.0.0.1", port: listenPort)
-    .wait()
-print("listening on \(listenPort), forwarding to \(upstreamPort)")
-try server.closeFuture.wait()
+        .bind(host: "127.0.0.1", port: listenPort)
+        .wait())
+}
+print("listening on \(listenPort) (\(servers.count) listeners), forwarding to \(upstreamPort)")
+try servers[0].closeFuture.wait()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (name, what is compared, limit, unit, how to read it from the result for a target, or None for the gateway's own
-# rows); all are "at most" except throughput. The per-target rows are read for the gateway and for the NIO floor.
+# (name, what is compared, limit, unit, how to read it from the result for a target: None where only the gateway is
+# measured); all are "at most" except throughput. Each row is read for the gateway and for the NIO floor.
 TARGETS = [
     ("added latency, concurrency 1, p50", "switchboard-full minus direct, non-streaming", 0.10, "ms",
      lambda r, t: cell(r, "json", 1, t)["added_p50_ms"]),

@@ -2,7 +2,10 @@
 // both sides, kept-alive upstream connections reused per event loop, every part forwarded as it arrives, nothing
 // else (no Swift task, routing, policy, logging or accounting). What the gateway costs above this row is the
 // gateway's own; what this row costs next to the nginx hop is the price of the stack.
-// Usage: ProxyFloor LISTEN_PORT UPSTREAM_PORT
+// With `task`, each request runs in a Swift task on the event loops (NIO as Concurrency's global executor, as in
+// the gateway) that sends the request and awaits the whole answer before writing it: the price of one task and
+// two awaits per request, for comparison (bench/notes.md).
+// Usage: ProxyFloor LISTEN_PORT UPSTREAM_PORT [task]
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -11,10 +14,14 @@ import Glibc
 #endif
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]) else {
-    fatalError("usage: ProxyFloor LISTEN_PORT UPSTREAM_PORT")
+guard (3...4).contains(arguments.count), let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]) else {
+    fatalError("usage: ProxyFloor LISTEN_PORT UPSTREAM_PORT [task]")
 }
-let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let inTasks = arguments.count == 4 && arguments[3] == "task"
+if inTasks, !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+    fatalError("could not make the event loops Swift Concurrency's global executor")
+}
+let group = MultiThreadedEventLoopGroup.singleton
 let upstreamAddress = try SocketAddress(ipAddress: "127.0.0.1", port: upstreamPort)
 
 /// One event loop's idle upstream connections; used only on that loop.
@@ -96,6 +103,19 @@ final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
         }
         guard let upstream else { return pending.append(part) }
         if case .head = part { upstream.answering = true }
+        if inTasks {
+            pending.append(part)
+            guard case .end = part else { return }
+            let parts = pending
+            pending = []
+            let client = context.channel
+            Task {
+                let answer = try await upstream.exchange(parts)
+                for part in answer { client.write(part, promise: nil) }
+                client.flush()
+            }
+            return
+        }
         if case .end = part {
             upstream.channel.writeAndFlush(part, promise: nil)
         } else {
@@ -127,7 +147,35 @@ final class UpstreamSide: ChannelInboundHandler, @unchecked Sendable {
         self.client = client
     }
 
+    /// Task mode: the answer's parts, gathered until its end, and who waits for them.
+    private var answer: [HTTPServerResponsePart] = []
+    private var answered: EventLoopPromise<[HTTPServerResponsePart]>?
+
+    /// Task mode: sends `parts` and waits for the whole answer.
+    func exchange(_ parts: [HTTPClientRequestPart]) async throws -> [HTTPServerResponsePart] {
+        let promise = channel.eventLoop.makePromise(of: [HTTPServerResponsePart].self)
+        channel.eventLoop.execute { [self] in
+            answered = promise
+            for part in parts { channel.write(part, promise: nil) }
+            channel.flush()
+        }
+        return try await promise.futureResult.get()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let answered {
+            switch unwrapInboundIn(data) {
+            case .head(let head): answer.append(.head(head))
+            case .body(let body): answer.append(.body(.byteBuffer(body)))
+            case .end(let trailers):
+                answering = false
+                answer.append(.end(trailers))
+                self.answered = nil
+                answered.succeed(answer)
+                answer = []
+            }
+            return
+        }
         guard let out = client?.channel else { return }
         switch unwrapInboundIn(data) {
         case .head(let head): out.write(HTTPServerResponsePart.head(head), promise: nil)

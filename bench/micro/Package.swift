@@ -2,8 +2,9 @@
 import Foundation
 import PackageDescription
 
-// Micro-benchmarks of the gateway's hot pieces, kept out of the unit tests. Build and run with its own
-// scratch path (bench/run does): swift build -c release --scratch-path .build && .build/release/SwitchboardMicro
+// Micro-benchmarks of the gateway's hot pieces, kept out of the unit tests, and ProxyFloor, the bare SwiftNIO proxy
+// the report measures as `nio-floor`. Build and run with its own scratch path (bench/run does):
+// swift build -c release --scratch-path .build && .build/release/SwitchboardMicro
 
 /// A path dependency's package identity is its folder's name, which differs between checkouts.
 let gatewayPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized

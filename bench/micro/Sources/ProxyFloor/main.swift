@@ -82,6 +82,7 @@ final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
             switch result {
             case .success(let upstream) where channel != nil:
                 self.upstream = upstream
+                if pending.contains(where: { if case .head = $0 { true } else { false } }) { upstream.answering = true }
                 for part in pending { upstream.channel.write(part, promise: nil) }
                 if !pending.isEmpty { upstream.channel.flush() }
                 pending = []
@@ -187,6 +188,8 @@ final class UpstreamSide: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        answered?.fail(ChannelError.ioOnClosedChannel)
+        answered = nil
         client?.channel?.close(promise: nil)
         context.fireChannelInactive()
     }

@@ -96,5 +96,11 @@ import Testing
         #expect(SecretHash.constantTimeEquals("abc", "abc"))
         #expect(!SecretHash.constantTimeEquals("abc", "abd"))
         #expect(!SecretHash.constantTimeEquals("abc", "abcd"))
+        #expect(!SecretHash.constantTimeEquals("", "a"))
+        #expect(SecretHash.constantTimeEquals("", ""))
+        // Equal text from different storage (a small string against a native one) compares by bytes.
+        let long = String(repeating: "f", count: 64)
+        #expect(SecretHash.constantTimeEquals(long, String(long.utf8.map { Character(UnicodeScalar($0)) })))
+        #expect(!SecretHash.constantTimeEquals(long, String(long.dropLast()) + "e"))
     }
 }

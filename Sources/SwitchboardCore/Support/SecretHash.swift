@@ -21,12 +21,18 @@ public enum SecretHash {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Compares two strings in time that depends only on their lengths.
+    /// Compares two strings in time that depends only on their lengths. Reads the strings' contiguous UTF-8
+    /// storage: walking two `UTF8View`s in step costs an index check per byte, and this runs on every request.
     public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        guard lhs.utf8.count == rhs.utf8.count else { return false }
-        var difference: UInt8 = 0
-        for (left, right) in zip(lhs.utf8, rhs.utf8) { difference |= left ^ right }
-        return difference == 0
+        var lhs = lhs, rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                guard left.count == right.count else { return false }
+                var difference: UInt8 = 0
+                for index in left.indices { difference |= left[index] ^ right[index] }
+                return difference == 0
+            }
+        }
     }
 
     /// A new random secret: `prefix` followed by 32 random bytes in URL-safe base64 without padding.

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Renders docs/performance.md from docs/performance.json (bench/harness.py calls it; it also runs alone:
-`python3 bench/report.py` re-renders the page after bench/notes.md changed)."""
+`python3 bench/report.py` re-renders the page after bench/notes.md changed, and `--check` only tells whether
+the committed page is up to date)."""
 
 import json
 import sys
@@ -206,7 +207,15 @@ def render(result, notes):
 
 
 if __name__ == "__main__":
+    # `--check` (scripts/test): the committed page is what its JSON and bench/notes.md render to.
     result = json.loads((ROOT / "docs" / "performance.json").read_text())
     result["targets"] = verdicts(result)
-    (ROOT / "docs" / "performance.md").write_text(render(result, (ROOT / "bench" / "notes.md").read_text()))
+    page = render(result, (ROOT / "bench" / "notes.md").read_text())
+    target = ROOT / "docs" / "performance.md"
+    if sys.argv[1:] == ["--check"]:
+        if target.read_text() != page:
+            sys.exit("docs/performance.md is not what docs/performance.json and bench/notes.md render to: "
+                     "run python3 bench/report.py and commit the page")
+        sys.exit(0)
+    target.write_text(page)
     sys.exit(0)

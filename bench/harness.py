@@ -281,10 +281,24 @@ def run_wrk(targets, target, mode, concurrency, duration, label, port=None):
     return summary
 
 
+def proxy_pids(floor_pid, gateway_pid):
+    """The process each proxy of our own runs in, whose CPU its runs are charged (nginx serves two targets)."""
+    return {"nio-floor": floor_pid, "switchboard-full": gateway_pid, "switchboard-minimal": gateway_pid}
+
+
+def run_wrk_charged(targets, target, mode, concurrency, duration, label, pid):
+    """`run_wrk`, with `cpu_us_per_request`: the CPU `pid` used over the run per request (None without a pid)."""
+    before = cpu_seconds(pid) if pid else 0
+    summary = run_wrk(targets, target, mode, concurrency, duration, label)
+    used = cpu_seconds(pid) - before if pid else 0
+    summary["cpu_us_per_request"] = round(used / summary["requests"] * 1e6, 1) if pid and summary["requests"] else None
+    return summary
+
+
 def throughput_matrix(targets, gateway_pid, floor_pid):
     """Every (mode, concurrency) with the targets back to back, ROUNDS times, target order rotating. The proxies
     of our own (the floor and the gateway) also report the CPU their process used per request."""
-    pids = {"nio-floor": floor_pid, "switchboard-full": gateway_pid, "switchboard-minimal": gateway_pid}
+    pids = proxy_pids(floor_pid, gateway_pid)
     runs = []
     for round_index in range(ROUNDS):
         for concurrency in CONCURRENCY:
@@ -292,14 +306,10 @@ def throughput_matrix(targets, gateway_pid, floor_pid):
                 shift = (round_index + CONCURRENCY.index(concurrency)) % len(TARGETS)
                 for target in TARGETS[shift:] + TARGETS[:shift]:
                     label = f"r{round_index}-c{concurrency}-{mode}-{target}"
-                    pid = pids.get(target)
-                    cpu_before = cpu_seconds(pid) if pid else 0
                     with PeakRSS(gateway_pid) as peak:
-                        summary = run_wrk(targets, target, mode, concurrency, DURATION, label)
+                        summary = run_wrk_charged(targets, target, mode, concurrency, DURATION, label, pids.get(target))
                     summary.update(round=round_index, concurrency=concurrency, mode=mode, target=target,
-                                   gateway_peak_rss_mib=round(peak.peak, 1),
-                                   cpu_us_per_request=round((cpu_seconds(pid) - cpu_before) / summary["requests"] * 1e6, 1)
-                                   if pid and summary["requests"] else None)
+                                   gateway_peak_rss_mib=round(peak.peak, 1))
                     runs.append(summary)
                     print(f"  {label}: {summary['rps']:.0f} req/s p50 {summary['latency_us']['p50']} us "
                           f"p99 {summary['latency_us']['p99']} us errors {summary['errors_total']}", flush=True)

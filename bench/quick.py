@@ -15,7 +15,7 @@ rounds = int(os.environ.get("Q_ROUNDS", "1"))
 p = h.Processes()
 try:
     t, gw = h.start_small_stack(p)
-    pids = {"nio-floor": p.running["floor"].pid, "switchboard-full": gw.pid, "switchboard-minimal": gw.pid}
+    pids = h.proxy_pids(p.running["floor"].pid, gw.pid)
     time.sleep(1)
     print("idle rss", h.rss_mib(gw.pid))
     for target in h.TARGETS:
@@ -26,11 +26,9 @@ try:
             for c in conc:
                 shift = round_index % len(h.TARGETS)
                 for target in h.TARGETS[shift:] + h.TARGETS[:shift]:
-                    pid = pids.get(target)
-                    before = h.cpu_seconds(pid) if pid else 0
-                    s = h.run_wrk(t, target, m, c, dur, f"r{round_index}-{target}-{m}-{c}")
-                    cpu = (h.cpu_seconds(pid) - before) / s["requests"] * 1e6 if pid else None
-                    results.setdefault((m, c, target), []).append((s["rps"], s["latency_us"]["p50"], s["latency_us"]["p99"], cpu))
+                    s = h.run_wrk_charged(t, target, m, c, dur, f"r{round_index}-{target}-{m}-{c}", pids.get(target))
+                    results.setdefault((m, c, target), []).append(
+                        (s["rps"], s["latency_us"]["p50"], s["latency_us"]["p99"], s["cpu_us_per_request"]))
     for m in modes:
         for c in conc:
             hop = statistics.median(r[0] for r in results[(m, c, "nginx-hop")])

@@ -98,7 +98,7 @@ import Testing
         #expect(!SecretHash.constantTimeEquals("abc", "abcd"))
         #expect(!SecretHash.constantTimeEquals("", "a"))
         #expect(SecretHash.constantTimeEquals("", ""))
-        // Equal text from different storage (a small string against a native one) compares by bytes.
+        // A hash-length string against the same text built another way, and against one differing in its last byte.
         let long = String(repeating: "f", count: 64)
         #expect(SecretHash.constantTimeEquals(long, String(long.utf8.map { Character(UnicodeScalar($0)) })))
         #expect(!SecretHash.constantTimeEquals(long, String(long.dropLast()) + "e"))

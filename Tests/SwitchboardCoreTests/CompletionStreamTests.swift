@@ -36,6 +36,36 @@ import Testing
         #expect(try await iterator.next() == nil)
         #expect(calls.value == 3)
     }
+
+    /// A relay reads a stream in its connection's isolation: the producer must run there too, with no switch to
+    /// the generic executor (which costs two trips through the event loop's queue per part).
+    @Test func theProducerRunsInTheReadersIsolation() async throws {
+        let isolations = Isolations()
+        let remaining = Counter()
+        let stream = CompletionStream(unfolding: {
+            isolations.record(#isolation)
+            return remaining.increment() < 3 ? StreamPart(payload: ByteBuffer(string: "x")) : nil
+        })
+        let reader = StreamReader()
+        #expect(try await reader.count(stream) == 3)
+        #expect(isolations.all.count == 4)
+        #expect(isolations.all.allSatisfy { $0 === reader })
+    }
+}
+
+/// Reads a stream with `for try await`, isolated to itself.
+private actor StreamReader {
+    func count(_ stream: CompletionStream) async throws -> Int {
+        var count = 0
+        for try await _ in stream { count += 1 }
+        return count
+    }
+}
+
+/// The isolations a producer ran in.
+private final class Isolations: @unchecked Sendable {
+    private(set) var all: [(any Actor)?] = []
+    func record(_ isolation: (any Actor)?) { all.append(isolation) }
 }
 
 /// Counts calls from a `@Sendable` closure.

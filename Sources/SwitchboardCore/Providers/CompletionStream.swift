@@ -7,12 +7,20 @@ import Synchronization
 /// buffer, lock or cancellation handler of its own: `AsyncThrowingStream(unfolding:)` adds all three to every
 /// read, and three async frames per level, which a held stream keeps for its whole life. After the end or an
 /// error, it returns nil.
+///
+/// Reading it never changes executors: `produce` runs in the reader's isolation (`nonisolated(nonsending)`), and
+/// the iterator implements `next(isolation:)`, which `for try await` calls. Without that the stdlib's default
+/// `next(isolation:)` calls the `@concurrent` `next()` requirement, a switch to the generic executor and back
+/// for every part, which NIO's executor hook turns into two trips through the event loop's queue.
 public struct CompletionStream: AsyncSequence, Sendable {
     public typealias Element = StreamPart
-    private let produce: @Sendable () async throws -> StreamPart?
+    public typealias Failure = any Error
+    /// Produces the next part, in the caller's isolation.
+    public typealias Producer = nonisolated(nonsending) @Sendable () async throws -> StreamPart?
+    private let produce: Producer
 
     /// A stream whose parts come from `produce`, until it returns nil or throws.
-    public init(unfolding produce: @escaping @Sendable () async throws -> StreamPart?) {
+    public init(unfolding produce: @escaping Producer) {
         self.produce = produce
     }
 
@@ -38,12 +46,18 @@ public struct CompletionStream: AsyncSequence, Sendable {
 
     /// Reads the parts; nil once the stream ended or failed.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        private var produce: (@Sendable () async throws -> StreamPart?)?
+        private var produce: Producer?
 
-        init(produce: @escaping @Sendable () async throws -> StreamPart?) {
+        init(produce: @escaping Producer) {
             self.produce = produce
         }
 
+        /// The next part, read in `actor`'s isolation (the caller's), with no executor switch.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> StreamPart? {
+            try await next()
+        }
+
+        /// The next part, in the caller's isolation (the gateway's modules call this, nonisolated(nonsending)).
         public mutating func next() async throws -> StreamPart? {
             guard let produce else { return nil }
             do {

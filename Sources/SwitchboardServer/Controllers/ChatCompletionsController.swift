@@ -71,11 +71,16 @@ struct ChatCompletionsController {
         let executed = try await call.upstream(streamed: true) {
             try await executor.stream(call.chat, requestID: call.requestID, context: call.routing)
         }
-        return Self.streamResponse(executed, call: call, logger: logger)
+        return Self.streamResponse(executed, call: call, logger: logger, isolation: #isolation)
     }
 
+    /// The streamed response. Its body is written by a task of its own (``RequestServing``), through Hummingbird's
+    /// `@concurrent` body closure; the relay goes back to `isolation` (the request's: its connection's event loop)
+    /// once, and reads and writes the whole stream there.
     @inline(never)
-    private static func streamResponse(_ executed: ExecutedStream, call: AdmittedChat, logger: Logger) -> Response {
+    private static func streamResponse(
+        _ executed: ExecutedStream, call: AdmittedChat, logger: Logger, isolation: (any Actor)?
+    ) -> Response {
         var headers = routeHeaders(executed.route)
         call.meter.appendRateLimitHeaders(to: &headers)
         headers.set(.contentType, "text/event-stream")
@@ -88,8 +93,8 @@ struct ChatCompletionsController {
         let hangUp = call.hangUp
         return Response(status: .ok, headers: headers, body: .init { writer in
             let tally = StreamTally()
-            try await relay.relay(stream, to: UnsafeWriterTransfer(writer), tally: tally, hangUp: hangUp) { disconnected in
-                await tally.settle(meter, route: route, disconnected: disconnected)
+            try await relay.relay(stream, to: UnsafeWriterTransfer(writer), tally: tally, hangUp: hangUp, isolation: isolation) {
+                disconnected in await tally.settle(meter, route: route, disconnected: disconnected)
             }
         })
     }
@@ -179,7 +184,7 @@ struct StreamRelay: Sendable {
     /// counts as served. A client that hangs up cancels the relay, and with it the upstream read.
     func relay(
         _ stream: CompletionStream, to transfer: UnsafeWriterTransfer, tally: StreamTally, hangUp: HangUpSignal?,
-        settle: (_ disconnected: Bool) async -> Void
+        isolation: isolated (any Actor)? = #isolation, settle: (_ disconnected: Bool) async -> Void
     ) async throws {
         let last: ByteBuffer
         do {

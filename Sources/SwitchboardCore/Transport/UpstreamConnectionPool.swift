@@ -145,7 +145,8 @@ final class LoopConnectionPool: @unchecked Sendable {
         }
         let connecting = ClientBootstrap(group: loop)
             .connectTimeout(exchange.timeouts.connect.timeAmount)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option (`.socketOption` would set SO_DEBUG, refused to an unprivileged process).
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // One read per wake-up, and so a receive-buffer pool of one: NIO keeps up to this many buffers per
             // connection for its whole life, several kilobytes each for a connection carrying a stream.
             .channelOption(.maxMessagesPerRead, value: 1)

@@ -114,7 +114,9 @@ struct GatewayListener: Service {
             }
             // A client's half-close arrives as an event, so that a request can be served after it (HangUpSignal).
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option: `.socketOption(.tcp_nodelay)` would set SOL_SOCKET's option 1,
+            // SO_DEBUG, which an unprivileged process may not set, so NIO closed every connection it accepted.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             // One read per wake-up, and so a receive-buffer pool of one: NIO keeps up to this many buffers per
             // connection for its whole life, several kilobytes each for a connection holding a stream open.
             .childChannelOption(.maxMessagesPerRead, value: 1)

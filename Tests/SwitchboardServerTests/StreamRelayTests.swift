@@ -124,6 +124,10 @@ private final class FinishingRecordingWriter: FinishingBodyWriter, @unchecked Se
         (#"{"choices":[{"delta":{"refusal":null}}],"usage":null}"#, 0),
         (#"{"choices":[{"delta":{"content":"#, 0),
         ("\"content\":\"", 0),
+        (#"{"choices":[{"delta":{"content":"a\\"}}]}"#, 3),
+        (#"{"choices":[{"delta":{"content" : "hi"}}]}"#, 2),
+        (#"{"choices":[{"delta":{"content":"\"content\":\"xy"}}]}"#, 16),
+        (#"{"choices":[{"delta":{"role":"content","content":null}}]}"#, 0),
     ])
     func deltaBytesCountTheTextSent(chunk: String, bytes: Int) {
         #expect(StreamTally.deltaBytes(in: ByteBuffer(string: chunk)) == bytes)

@@ -26,36 +26,67 @@ final class StreamTally: Sendable {
         }
     }
 
-    /// Bytes of `content` and tool-call `arguments` text in a chunk, found without decoding the JSON.
+    /// Bytes of `content` and tool-call `arguments` text in a chunk, as sent (escapes included), found without
+    /// decoding the JSON: one pass from string to string (`memchr` for each quote), so that a value is skipped
+    /// whole and text inside it is never taken for a key. An unterminated value counts to the chunk's end.
     static func deltaBytes(in payload: ByteBuffer) -> Int {
         payload.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+            let text = UnsafeBufferPointer(start: base, count: bytes.count)
             var total = 0
-            for marker in [contentMarker, argumentsMarker] {
-                var index = 0
-                while let start = find(marker, in: bytes, from: index) {
-                    var end = start
-                    while end < bytes.count, !(bytes[end] == UInt8(ascii: "\"") && bytes[end - 1] != UInt8(ascii: "\\")) { end += 1 }
-                    total += end - start
-                    index = end
-                }
+            var index = 0
+            while let open = quote(in: text, from: index) {
+                let close = stringEnd(in: text, open: open)
+                index = close + 1
+                guard isTextKey(UnsafeBufferPointer(rebasing: text[(open + 1)..<close])),
+                      let value = stringValue(in: text, afterKey: index)
+                else { continue }
+                let valueEnd = stringEnd(in: text, open: value)
+                total += valueEnd - value - 1
+                index = valueEnd + 1
             }
             return total
         }
     }
 
-    private static let contentMarker = Array(#""content":""#.utf8)
-    private static let argumentsMarker = Array(#""arguments":""#.utf8)
+    /// Whether a key names text the client is sent: `content` or `arguments`.
+    private static func isTextKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        key.elementsEqual("content".utf8) || key.elementsEqual("arguments".utf8)
+    }
 
-    /// The index just after the first occurrence of `marker` at or after `from`: a search for its first byte
-    /// (`memchr`, through `firstIndex(of:)`), then a comparison of the rest.
-    private static func find(_ marker: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+    /// The index of the next `"` at or after `from`.
+    private static func quote(in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard from < text.count, let base = text.baseAddress,
+              let found = memchr(base + from, Int32(UInt8(ascii: "\"")), text.count - from)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The index of the quote that closes the string opened at `open` (one not escaped by an odd run of
+    /// backslashes), or the text's end when none does.
+    private static func stringEnd(in text: UnsafeBufferPointer<UInt8>, open: Int) -> Int {
+        var from = open + 1
+        while let close = quote(in: text, from: from) {
+            var backslashes = 0
+            while close - backslashes - 1 > open, text[close - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return close }
+            from = close + 1
+        }
+        return text.count
+    }
+
+    /// The opening quote of a string value after a key ending just before `from`: a colon, blanks either side.
+    private static func stringValue(in text: UnsafeBufferPointer<UInt8>, afterKey from: Int) -> Int? {
         var index = from
-        while index + marker.count <= bytes.count {
-            guard let next = UnsafeRawBufferPointer(rebasing: bytes[index...]).firstIndex(of: marker[0]) else { return nil }
-            let start = index + next
-            guard start + marker.count <= bytes.count else { return nil }
-            if (1..<marker.count).allSatisfy({ bytes[start + $0] == marker[$0] }) { return start + marker.count }
-            index = start + 1
+        var colon = false
+        while index < text.count {
+            switch text[index] {
+            case UInt8(ascii: ":") where !colon: colon = true
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): break
+            case UInt8(ascii: "\""): return colon ? index : nil
+            default: return nil
+            }
+            index += 1
         }
         return nil
     }

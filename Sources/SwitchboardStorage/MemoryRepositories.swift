@@ -6,6 +6,8 @@ public actor MemoryGovernanceStore: TenantRepository, KeyRepository, UsageReposi
     private var tenants: [String: Tenant] = [:]
     private var keys: [String: VirtualKey] = [:]
     private var records: [UsageRecord] = []
+    /// Records that retention deleted: they still count towards budget periods, as ``SpendByDay`` keeps them.
+    private var retired: [UsageRecord] = []
     private var sequence: Int64 = 0
 
     public init() {}
@@ -75,7 +77,8 @@ public actor MemoryGovernanceStore: TenantRepository, KeyRepository, UsageReposi
     }
 
     public func spend(of scope: BudgetScope, since start: Date) async throws -> USD {
-        records.filter { record in
+        let counted = start.timeIntervalSince1970.truncatingRemainder(dividingBy: SpendByDay.secondsPerDay) == 0 ? records + retired : records
+        return counted.filter { record in
             guard record.time >= start else { return false }
             switch scope {
             case .key(let id): return record.keyID == id
@@ -86,6 +89,7 @@ public actor MemoryGovernanceStore: TenantRepository, KeyRepository, UsageReposi
 
     public func deleteRecords(olderThan cutoff: Date) async throws -> Int {
         let before = records.count
+        retired += records.filter { $0.time < cutoff }
         records.removeAll { $0.time < cutoff }
         return before - records.count
     }

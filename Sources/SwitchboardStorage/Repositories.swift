@@ -49,7 +49,8 @@ public protocol UsageRepository: Sendable {
     func append(_ records: [UsageRecord]) async throws
     /// Totals per group between `from` (inclusive) and `to` (exclusive), optionally for one tenant.
     func summarize(groupBy: UsageGrouping, from: Date?, to: Date?, tenant: String?) async throws -> [UsageSummary]
-    /// Cost recorded for a key or tenant since `start`, to rebuild budgets at start.
+    /// Cost recorded for a key or tenant since `start`, to rebuild budgets at start. For a `start` at a UTC
+    /// midnight (every budget period starts at one), records that retention deleted still count.
     func spend(of scope: BudgetScope, since start: Date) async throws -> USD
     /// Deletes records older than `cutoff`; returns how many.
     func deleteRecords(olderThan cutoff: Date) async throws -> Int

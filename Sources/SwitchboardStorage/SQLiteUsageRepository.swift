@@ -32,6 +32,7 @@ public struct SQLiteUsageRepository: UsageRepository {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
                 }
             }
+            try SpendByDay.add(records, in: db)
         }
     }
 
@@ -71,11 +72,13 @@ public struct SQLiteUsageRepository: UsageRepository {
         }
         let since = max(start.timeIntervalSince1970, -1e12)
         return try await pool.read { db in
-            USD(nanos: try Int64.fetchOne(db, sql: Self.spendQuery(column), arguments: [value, since]) ?? 0)
+            if let spent = try SpendByDay.spend(of: scope, since: start, in: db) { return spent }
+            return USD(nanos: try Int64.fetchOne(db, sql: Self.spendQuery(column), arguments: [value, since]) ?? 0)
         }
     }
 
-    /// The sum of cost for one key or tenant since a time; `column` is `key_id` or `tenant`.
+    /// The sum of cost for one key or tenant since a time that is not a UTC midnight (budget periods start at
+    /// one, and read ``SpendByDay``); `column` is `key_id` or `tenant`.
     static func spendQuery(_ column: String) -> String {
         "SELECT COALESCE(SUM(cost_nanos), 0) FROM usage_record WHERE \(column) = ? AND time >= ?"
     }

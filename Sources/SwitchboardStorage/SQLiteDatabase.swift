@@ -43,6 +43,7 @@ public struct SQLiteDatabase: Sendable {
         migrator.registerMigration("v2-governance", migrate: GovernanceSchema.create)
         migrator.registerMigration("v3-spend-covering-indexes", migrate: GovernanceSchema.coverSpend)
         migrator.registerMigration("v4-spend-by-day", migrate: SpendByDay.create)
+        migrator.registerMigration("v5-no-key-spend-index", migrate: SpendByDay.dropKeySpendIndex)
         return migrator
     }
 }

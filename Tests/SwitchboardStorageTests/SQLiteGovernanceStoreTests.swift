@@ -106,15 +106,16 @@ import Testing
 }
 
 @Suite struct SQLiteSpendIndexTests {
-    /// Start-up sums every budget's spend: the sum must read a covering index, not every record's row.
-    @Test(arguments: ["key_id", "tenant"])
-    func spendReadsACoveringIndex(column: String) async throws {
+    /// Spend since a time that is not a midnight (budget periods read ``SpendByDay``) reads an index, never
+    /// every record: the tenant's covering index, or the time index from that time on for a key.
+    @Test(arguments: [("key_id", "INDEX usage_record_time"), ("tenant", "COVERING INDEX usage_record_tenant_time_cost")])
+    func spendReadsAnIndex(column: String, index: String) async throws {
         try await SQLiteGovernanceStoreTests.withDatabase { database in
             let plan = try await database.pool.read { db in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteUsageRepository.spendQuery(column), arguments: ["x", 0])
                     .map { $0["detail"] as String }
             }
-            #expect(plan.joined().contains("COVERING INDEX usage_record_\(column == "key_id" ? "key" : "tenant")_time_cost"), "\(plan)")
+            #expect(plan.joined().contains("SEARCH usage_record USING \(index)"), "\(plan)")
         }
     }
 }

@@ -77,7 +77,7 @@ public actor MemoryGovernanceStore: TenantRepository, KeyRepository, UsageReposi
     }
 
     public func spend(of scope: BudgetScope, since start: Date) async throws -> USD {
-        let counted = start.timeIntervalSince1970.truncatingRemainder(dividingBy: SpendByDay.secondsPerDay) == 0 ? records + retired : records
+        let counted = SpendByDay.isMidnight(start) ? records + retired : records
         return counted.filter { record in
             guard record.time >= start else { return false }
             switch scope {

@@ -68,14 +68,18 @@ enum SpendByDay {
     /// The spend of one key or tenant since `start`, or nil when `start` is not a UTC midnight (the days cannot
     /// answer; the caller sums the records instead).
     static func spend(of scope: BudgetScope, since start: Date, in db: Database) throws -> USD? {
-        let seconds = start.timeIntervalSince1970
-        guard seconds.truncatingRemainder(dividingBy: secondsPerDay) == 0 else { return nil }
+        guard isMidnight(start) else { return nil }
         let (kind, name) = switch scope {
         case .key(let id): ("key", id)
         case .tenant(let name): ("tenant", name)
         }
         let sql = "SELECT COALESCE(SUM(cost_nanos), 0) FROM spend_by_day WHERE scope_kind = ? AND scope = ? AND day >= ?"
         return USD(nanos: try Int64.fetchOne(db, sql: sql, arguments: [kind, name, day(of: start)]) ?? 0)
+    }
+
+    /// Whether `date` is a UTC midnight: a day boundary, where every budget period starts.
+    static func isMidnight(_ date: Date) -> Bool {
+        date.timeIntervalSince1970.truncatingRemainder(dividingBy: secondsPerDay) == 0
     }
 
     /// The UTC day number of a time: days since 1970-01-01, rounded down.

@@ -46,7 +46,7 @@ struct SecurityHeaders: Sendable {
         response.headers.set(.xContentTypeOptions, "nosniff")
         response.headers.set(Self.frameOptions, "DENY")
         response.headers.set(Self.referrerPolicy, "no-referrer")
-        if !response.headers.contains(where: { $0.name == .cacheControl }) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
+        if !response.headers.contains(named: .cacheControl) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
         if hsts { response.headers.set(.strictTransportSecurity, "max-age=31536000; includeSubDomains") }
     }
 }

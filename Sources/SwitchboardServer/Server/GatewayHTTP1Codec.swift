@@ -37,6 +37,17 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         var transferEncoding = false
         var connection = false
         var any: Bool { length || transferEncoding || connection }
+
+        /// Whether `name` is one of the omitted fields. The names' lengths differ, so most fields are told
+        /// apart by their length alone, without comparing strings (three comparisons per field showed).
+        func covers(_ name: HTTPField.Name) -> Bool {
+            switch name.canonicalName.utf8.count {
+            case 14: length && name == .contentLength
+            case 17: transferEncoding && name == .transferEncoding
+            case 10: connection && name == .connection
+            default: false
+            }
+        }
     }
 
     private enum Framing {
@@ -48,9 +59,13 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     private var unanswered = CircularBuffer<Asked>(initialCapacity: 2)
     private var framing = Framing.contentLength
     /// Bytes not handed on yet: sent at the next flush, before a large body part, or with a write's promise.
+    /// A write takes the buffer out while it appends (`take()`): appending to a copy that this property still
+    /// shared copied the whole buffer first, twice per JSON answer.
     private var output: ByteBuffer?
     /// Body parts up to this size are copied into ``output``; larger ones go out as they are.
     static let copyLimit = 16 * 1024
+    /// The first capacity of a response's buffer: a head and a typical JSON answer, without growing it.
+    static let headCapacity = 2048
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -114,7 +129,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeHead(_ response: HTTPResponse, context: ChannelHandlerContext) {
         let code = response.status.code
-        var buffer = output ?? context.channel.allocator.buffer(capacity: 512)
+        var buffer = output.take() ?? context.channel.allocator.buffer(capacity: Self.headCapacity)
         if (100..<200).contains(code), code != 101 {
             // An interim answer: the request still waits for its final one.
             buffer.writeStatusLine(http10: unanswered.first?.isHTTP10 ?? false, status: response.status)
@@ -124,7 +139,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let asked = unanswered.popFirst() ?? Asked()
         // A scan, not the subscript: looking a name up joins its values into a new string.
-        let hasLength = response.headerFields.contains { $0.name == .contentLength }
+        let hasLength = response.headerFields.contains(named: .contentLength)
         var omit = Omitted()
         var extra: HTTPField?
         if code == 204 || code == 304 || code < 200 {
@@ -152,7 +167,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {
         guard body.readableBytes > 0, framing != .noBody else { return }
-        var buffer = output ?? context.channel.allocator.buffer(capacity: min(body.readableBytes, Self.copyLimit) + 16)
+        var buffer = output.take() ?? context.channel.allocator.buffer(capacity: min(body.readableBytes, Self.copyLimit) + 16)
         if framing == .chunked {
             buffer.writeString(String(body.readableBytes, radix: 16))
             buffer.writeStaticString("\r\n")
@@ -170,7 +185,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeEnd(_ trailers: HTTPFields?) {
         guard framing == .chunked else { return }
-        var buffer = output ?? ByteBuffer()
+        var buffer = output.take() ?? ByteBuffer()
         buffer.writeStaticString("0\r\n")
         buffer.write(fields: trailers ?? [:])
         output = buffer
@@ -196,15 +211,7 @@ extension ByteBuffer {
 
     /// The fields, each on its line, and the blank line that ends them.
     fileprivate mutating func write(fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: HTTPField? = nil) {
-        for field in fields {
-            if omit.any {
-                switch field.name {
-                case .contentLength where omit.length, .transferEncoding where omit.transferEncoding, .connection where omit.connection:
-                    continue
-                default:
-                    break
-                }
-            }
+        for field in fields where !(omit.any && omit.covers(field.name)) {
             write(field: field)
         }
         if let extra { write(field: extra) }

@@ -86,12 +86,21 @@ public struct OpenAIProvider: LLMProvider {
         let body = try call.request.spliced(model: call.upstreamModel, stream: stream) ?? Self.rebuiltBody(call, stream: stream)
         switch endpoint {
         case .openAI:
-            return http.post(to: chatTarget, headers: [("authorization", bearer)] + call.correlationHeaders, body: body)
+            return http.post(to: chatTarget, headers: Self.headers(("authorization", bearer), call), body: body)
         case .azure(let resource, let apiVersion):
             let deployment = call.upstreamModel.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? call.upstreamModel
             let url = Self.join(resource, "openai/deployments/\(deployment)/chat/completions") + "?api-version=\(apiVersion)"
-            return http.post(url: url, headers: [("api-key", apiKey)] + call.correlationHeaders, body: body)
+            return http.post(url: url, headers: Self.headers(("api-key", apiKey), call), body: body)
         }
+    }
+
+    /// The credential and the call's correlation headers, in one array (`[credential] + headers` made two).
+    private static func headers(_ credential: (String, String), _ call: ProviderCall) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(1 + call.correlationHeaders.count)
+        headers.append(credential)
+        headers.append(contentsOf: call.correlationHeaders)
+        return headers
     }
 
     /// The upstream body encoded from the request's members.

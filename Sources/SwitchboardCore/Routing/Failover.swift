@@ -41,7 +41,7 @@ struct Failover: Sendable {
             let usable = pinned.map { [$0] }
                 ?? route.deployments.filter { !excluded.contains($0.id) && registry.isAvailable($0) }
             // Untried deployments first; once all have failed, the next model, and only on the last one retry.
-            var pool = usable.filter { failures[$0.id] == nil }
+            var pool = failures.isEmpty ? usable : usable.filter { failures[$0.id] == nil }
             if pool.isEmpty {
                 guard isLastModel else {
                     modelIndex += 1
@@ -49,7 +49,10 @@ struct Failover: Sendable {
                 }
                 pool = usable
             }
-            guard let deployment = picker.order(pool, loads: registry.loads(pool), strategy: route.strategy).first else { break }
+            // One candidate (the usual route) needs no order, nor the loads and copies ordering takes.
+            guard let deployment = pool.count == 1 ? pool[0] : picker.order(pool, loads: registry.loads(pool), strategy: route.strategy).first else {
+                break
+            }
 
             if attempts > 0 && !retryGranted {
                 guard budget.tryRetry() else { throw GatewayError.retryBudgetExhausted(after: lastError) }

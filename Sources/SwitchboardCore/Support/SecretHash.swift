@@ -7,15 +7,16 @@ public enum SecretHash {
         var secret = secret
         // Hashed from the string's own bytes, without copying them into an array first.
         let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        // Written straight into the string's storage: this runs on every authenticated request.
+        // Written straight into the string's storage: this runs on every authenticated request. The digest is
+        // read in place; iterating it copies its bytes into an array first.
         return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { output in
-            var index = 0
-            for byte in digest {
-                output[index] = hexDigits[Int(byte >> 4)]
-                output[index + 1] = hexDigits[Int(byte & 0x0F)]
-                index += 2
+            digest.withUnsafeBytes { bytes in
+                for (offset, byte) in bytes.enumerated() {
+                    output[2 * offset] = hexDigits[Int(byte >> 4)]
+                    output[2 * offset + 1] = hexDigits[Int(byte & 0x0F)]
+                }
+                return 2 * bytes.count
             }
-            return index
         }
     }
 

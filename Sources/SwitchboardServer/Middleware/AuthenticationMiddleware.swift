@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import SwitchboardCore
 
 /// Authenticates callers by `Authorization: Bearer <key>` or `x-api-key`: the admin key (its SHA-256 hash
@@ -23,11 +24,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let identity = try authenticate(request)
         context.identity = identity
-        if case .virtualKey(let key) = identity {
-            context.logger[metadataKey: "key_id"] = .string(key.key.id)
-            context.logger[metadataKey: "tenant"] = .string(key.tenant.name)
-        }
+        if case .virtualKey(let key) = identity { Self.label(&context.logger.handler, with: key) }
         return try await next(request, context)
+    }
+
+    /// Both labels in one access to the handler: a write through `Logger`'s subscript copies the logger's
+    /// storage, the handler's box and its metadata whenever the previous layer's context still shares them, and
+    /// two writes copied them twice.
+    private static func label(_ handler: inout any LogHandler, with key: KeyIdentity) {
+        handler[metadataKey: "key_id"] = .string(key.key.id)
+        handler[metadataKey: "tenant"] = .string(key.tenant.name)
     }
 
     /// Identifies the caller in an `authenticate` span. Kept out of line (and synchronous) so that its

@@ -121,13 +121,13 @@ public struct OpenAIProvider: LLMProvider {
     /// Turns one upstream SSE event into a stream part; the end at `[DONE]`.
     static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
         let payload = event.dataBytes
-        if payload.readableBytesView.elementsEqual("[DONE]".utf8) { return StreamStep(parts: [], isEnd: true) }
+        if payload.readableBytesView.elementsEqual("[DONE]".utf8) { return .end }
         // Only chunks that carry a usage object or an error need reading; the rest (including the
         // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
         let keys = payload.withUnsafeReadableBytes { JSONKeyScan.objectKeys(in: $0.assumingMemoryBound(to: UInt8.self)) }
-        guard keys.usage || keys.error else { return StreamStep(parts: [StreamPart(payload: payload)]) }
+        guard keys.usage || keys.error else { return StreamStep(part: StreamPart(payload: payload)) }
         if !keys.error, let plain = payload.withUnsafeReadableBytes(Self.plainUsageChunk) {
-            return StreamStep(parts: [StreamPart(payload: payload, usage: plain.usage, isUsageOnly: plain.usageOnly)])
+            return StreamStep(part: StreamPart(payload: payload, usage: plain.usage, isUsageOnly: plain.usageOnly))
         }
         guard let probe = try? JSONDecoder().decode(UsageProbe.self, from: payload) else {
             throw UpstreamError(.malformedResponse, provider: provider, message: "a stream chunk is not valid JSON")
@@ -136,7 +136,7 @@ public struct OpenAIProvider: LLMProvider {
             throw UpstreamError(.interrupted, provider: provider, message: error.message ?? "", upstreamType: error.type)
         }
         let usageOnly = probe.usage != nil && (probe.choices?.isEmpty ?? true)
-        return StreamStep(parts: [StreamPart(payload: payload, usage: probe.usage, isUsageOnly: usageOnly)])
+        return StreamStep(part: StreamPart(payload: payload, usage: probe.usage, isUsageOnly: usageOnly))
     }
 
     /// Reads an OpenAI error body `{"error":{"message","type","code"}}`.

@@ -147,11 +147,54 @@ struct UpstreamRequest: Sendable {
     }
 }
 
-/// What one upstream event contributes to a stream.
+/// What one upstream event contributes to a stream: no part, one (an OpenAI event, without an array of its own:
+/// that was an allocation per event), or several (a translated Anthropic event).
 struct StreamStep {
-    var parts: [StreamPart]
+    private enum Content {
+        case none
+        case one(StreamPart)
+        case many([StreamPart])
+    }
+
+    private let content: Content
     /// True when the event was the protocol's end marker.
-    var isEnd: Bool = false
+    let isEnd: Bool
+
+    init(parts: [StreamPart], isEnd: Bool = false) {
+        self.content = parts.count == 1 ? .one(parts[0]) : .many(parts)
+        self.isEnd = isEnd
+    }
+
+    init(part: StreamPart) {
+        self.content = .one(part)
+        self.isEnd = false
+    }
+
+    /// The protocol's end marker, with no part.
+    static let end = StreamStep(content: .none, isEnd: true)
+
+    private init(content: Content, isEnd: Bool) {
+        self.content = content
+        self.isEnd = isEnd
+    }
+
+    /// The parts, in order.
+    var parts: [StreamPart] {
+        switch content {
+        case .none: []
+        case .one(let part): [part]
+        case .many(let parts): parts
+        }
+    }
+
+    /// Appends the parts, in order, to `queue`.
+    func append(to queue: inout CircularBuffer<StreamPart>) {
+        switch content {
+        case .none: break
+        case .one(let part): queue.append(part)
+        case .many(let parts): queue.append(contentsOf: parts)
+        }
+    }
 }
 
 /// Pulls an SSE body chunk by chunk on the consumer's task, so that cancelling the consumer cancels the
@@ -159,7 +202,8 @@ struct StreamStep {
 private final class SSEBodyReader: @unchecked Sendable {
     private var iterator: UpstreamBodyStream.AsyncIterator
     private var parser = ServerSentEventParser()
-    private var ready: [StreamPart] = []
+    /// Parts parsed and not yet handed out: a ring, so that taking the first does not move the rest.
+    private var ready = CircularBuffer<StreamPart>(initialCapacity: 16)
     private var finished = false
     private let http: UpstreamHTTP
     private let transform: @Sendable (ServerSentEvent) throws -> StreamStep
@@ -200,15 +244,15 @@ private final class SSEBodyReader: @unchecked Sendable {
             if let last = parser.finish(), try accept(last) { return }
             throw UpstreamError(.interrupted, provider: http.provider, message: "the stream ended before its end marker")
         }
-        for event in parser.feed(chunk) where !finished {
-            _ = try accept(event)
+        try parser.feed(chunk) { event in
+            if !finished { _ = try accept(event) }
         }
     }
 
     /// Adds the parts of `event`; returns true when the event ended the stream.
     private func accept(_ event: ServerSentEvent) throws -> Bool {
         let step = try transform(event)
-        ready.append(contentsOf: step.parts)
+        step.append(to: &ready)
         if step.isEnd { finished = true }
         return step.isEnd
     }

@@ -40,8 +40,28 @@ public struct ServerSentEventParser: Sendable {
     /// A data line that lies whole in `bytes` becomes a slice of them, not a copy.
     public mutating func feed(_ bytes: ByteBuffer) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
+        feed(bytes) { events.append($0) }
+        return events
+    }
+
+    /// Parses `bytes` and hands each event they complete to `onEvent` as it completes, without gathering them
+    /// into an array (the relay's path: an array per upstream read grew once per doubling). When `onEvent`
+    /// throws, the rest of `bytes` is not parsed and the error is rethrown.
+    public mutating func feed<Failure: Error>(
+        _ bytes: ByteBuffer, onEvent: (ServerSentEvent) throws(Failure) -> Void
+    ) throws(Failure) {
         let base = bytes.readerIndex
+        var failure: Failure?
         bytes.withUnsafeReadableBytes { buffer in
+            func emit(_ event: ServerSentEvent) -> Bool {
+                do throws(Failure) {
+                    try onEvent(event)
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
             var index = 0
             if lastWasCR, !buffer.isEmpty {
                 lastWasCR = false
@@ -56,12 +76,12 @@ public struct ServerSentEventParser: Sendable {
                 }
                 if pending.isEmpty {
                     let line = UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index])
-                    if let completed = endLine(line, slice: { bytes.getSlice(at: base + lineStart + $0, length: $1) }) {
-                        events.append(completed)
+                    if let completed = endLine(line, slice: { bytes.getSlice(at: base + lineStart + $0, length: $1) }), !emit(completed) {
+                        return
                     }
                 } else {
                     pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index]))
-                    if let completed = endPendingLine() { events.append(completed) }
+                    if let completed = endPendingLine(), !emit(completed) { return }
                 }
                 index += 1
                 if byte == Self.carriageReturn {
@@ -75,7 +95,7 @@ public struct ServerSentEventParser: Sendable {
             }
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<buffer.count]))
         }
-        return events
+        if let failure { throw failure }
     }
 
     /// Ends the input: an event whose blank line never came is returned, as browsers' EventSource does not,

@@ -29,6 +29,10 @@ public struct RequestShapeLimits: Sendable, Equatable {
     /// Rejects a JSON body whose arrays and objects nest deeper than `limit`, scanning bytes without recursion
     /// and ignoring brackets inside strings. Malformed JSON is left for the decoder to report.
     /// - Throws: A 400 with code `nesting_too_deep`.
+    ///
+    /// Inlinable so that it is specialized for the caller's byte collection: called generically across the
+    /// module boundary, every byte went through the collection's iterator by a witness call.
+    @inlinable
     public static func checkDepth(_ bytes: some Collection<UInt8>, limit: Int) throws(GatewayError) {
         var depth = 0
         var inString = false
@@ -64,6 +68,7 @@ public struct RequestShapeLimits: Sendable, Equatable {
     }
 
     /// ``checkDepth(_:limit:)`` with ``maxNestingDepth``.
+    @inlinable
     public func checkDepth(_ bytes: some Collection<UInt8>) throws(GatewayError) {
         try Self.checkDepth(bytes, limit: maxNestingDepth)
     }

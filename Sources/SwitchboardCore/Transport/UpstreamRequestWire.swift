@@ -20,12 +20,7 @@ enum UpstreamRequestWire {
         wire.writeStaticString(" HTTP/1.1\r\nhost: ")
         wire.writeString(target.origin.hostHeader)
         wire.writeStaticString("\r\n")
-        for (name, value) in headers {
-            wire.writeString(name)
-            wire.writeStaticString(": ")
-            wire.writeString(value)
-            wire.writeStaticString("\r\n")
-        }
+        for (name, value) in headers { wire.writeHeaderLine(name: name, value: value) }
         wire.writeStaticString("content-type: application/json\r\ncontent-length: ")
         wire.writeString(String(body.readableBytes))
         wire.writeStaticString("\r\n\r\n")

@@ -61,7 +61,7 @@ struct ChatCompletionsController {
         call.meter.appendRateLimitHeaders(to: &headers)
         let answer = try policy.checkAnswer(executed.completion, identity: identity)
         headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: call.chat))
-        headers.set(.contentType, "application/json")
+        headers.appendNew(RouteHeader.json)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
     }
 
@@ -83,9 +83,7 @@ struct ChatCompletionsController {
     ) -> Response {
         var headers = routeHeaders(executed.route)
         call.meter.appendRateLimitHeaders(to: &headers)
-        headers.set(.contentType, "text/event-stream")
-        headers.set(.cacheControl, "no-cache")
-        headers.set(RouteHeader.accelBuffering, "no")
+        for field in RouteHeader.eventStream { headers.appendNew(field) }
         let relay = StreamRelay(wantsUsage: call.chat.typed.wantsStreamUsage, logger: logger)
         let stream = executed.stream
         let route = executed.route
@@ -122,6 +120,14 @@ struct ChatCompletionsController {
         static let deployment = HTTPField.Name("x-switchboard-deployment")!
         /// Tells a reverse proxy in front (nginx) not to buffer the stream.
         static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+        /// The content type of a JSON answer, made once (a field checks its value when it is made).
+        static let json = HTTPField(name: .contentType, value: "application/json")
+        /// The fields of a streamed answer.
+        static let eventStream = [
+            HTTPField(name: .contentType, value: "text/event-stream"),
+            HTTPField(name: .cacheControl, value: "no-cache"),
+            HTTPField(name: accelBuffering, value: "no"),
+        ]
     }
 
     /// Reads the body within the size limit and decodes it. The connection's ``RequestDriver`` gathered the
@@ -254,9 +260,17 @@ struct StreamRelay: Sendable {
         return buffer
     }
 
+    /// The first capacity of the bytes gathered for one write: about four events, so that a burst read at once
+    /// grows the buffer a few times rather than once per event.
+    static let writeCapacity = 1024
+
     /// Appends `data: <payload>` and the blank line that ends the event.
     static func append(_ payload: ByteBuffer, to buffer: inout ByteBuffer) {
-        buffer.reserveCapacity(minimumWritableBytes: payload.readableBytes + 8)
+        if buffer.capacity == 0 {
+            buffer = ByteBufferAllocator().buffer(capacity: max(writeCapacity, payload.readableBytes + 8))
+        } else {
+            buffer.reserveCapacity(minimumWritableBytes: payload.readableBytes + 8)
+        }
         buffer.writeStaticString("data: ")
         buffer.writeImmutableBuffer(payload)
         buffer.writeStaticString("\n\n")

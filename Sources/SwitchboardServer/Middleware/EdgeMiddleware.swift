@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The outer layer of every route: the request id (``RequestID``), the cross-origin policy and security headers
@@ -20,7 +21,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let requestID = RequestID.of(request, generator: requestIDs)
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
-        let origin = request.headers.single(.origin)
+        let origin = request.headers[.origin]
         var response: Response
         if let early = try securityHeaders.earlyAnswer(to: request, origin: origin, context: context) {
             response = early
@@ -32,7 +33,7 @@ struct EdgeMiddleware: RouterMiddleware {
             }
         }
         securityHeaders.apply(to: &response, origin: origin)
-        response.headers.set(RequestID.header, requestID)
+        response.headers.appendNew(HTTPField(name: RequestID.header, value: requestID))
         return response
     }
 }

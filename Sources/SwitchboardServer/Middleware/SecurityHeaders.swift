@@ -18,6 +18,14 @@ struct SecurityHeaders: Sendable {
     )
     static let frameOptions = HTTPField.Name("X-Frame-Options")!
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    /// The fields every answer gets, made once (a field checks its value when it is made).
+    static let alwaysFields = [
+        HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+        HTTPField(name: frameOptions, value: "DENY"),
+        HTTPField(name: referrerPolicy, value: "no-referrer"),
+    ]
+    static let noStore = HTTPField(name: .cacheControl, value: "no-store")
+    static let strictTransport = HTTPField(name: .strictTransportSecurity, value: "max-age=31536000; includeSubDomains")
     static let allowedMethods = "GET, POST, PATCH, DELETE, OPTIONS"
     static let allowedHeaders = "authorization, content-type, x-api-key, x-request-id, x-switchboard-timeout-ms, openai-organization, openai-project"
     static let exposedHeaders = "x-request-id, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, "
@@ -39,14 +47,12 @@ struct SecurityHeaders: Sendable {
     /// Adds the cross-origin headers for an allowed `origin` and the security headers to `response`.
     func apply(to response: inout Response, origin: String?) {
         if let origin, allowedOrigins.contains(origin) {
-            response.headers.set(.accessControlAllowOrigin, origin)
-            response.headers.set(.accessControlExposeHeaders, Self.exposedHeaders)
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
-        response.headers.set(.xContentTypeOptions, "nosniff")
-        response.headers.set(Self.frameOptions, "DENY")
-        response.headers.set(Self.referrerPolicy, "no-referrer")
-        if !response.headers.contains(named: .cacheControl) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
-        if hsts { response.headers.set(.strictTransportSecurity, "max-age=31536000; includeSubDomains") }
+        for field in Self.alwaysFields { response.headers.appendNew(field) }
+        if !response.headers.contains(.cacheControl) { response.headers.append(Self.noStore) }
+        if hsts { response.headers.appendNew(Self.strictTransport) }
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import SwitchboardCore
 
 /// Between NIO's HTTP/1 request decoder and the gateway's handlers: request parts become HTTP types, and response
 /// parts go from HTTP types straight to bytes.
@@ -138,8 +139,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let asked = unanswered.popFirst() ?? Asked()
-        // A scan, not the subscript: looking a name up joins its values into a new string.
-        let hasLength = response.headerFields.contains(named: .contentLength)
+        let hasLength = response.headerFields.contains(.contentLength)
         var omit = Omitted()
         var extra: HTTPField?
         if code == 204 || code == 304 || code < 200 {
@@ -219,10 +219,7 @@ extension ByteBuffer {
     }
 
     private mutating func write(field: HTTPField) {
-        writeString(field.name.rawName)
-        writeStaticString(": ")
         // The value's own bytes: `value` would decode a value stored as bytes into a new string.
-        _ = field.withUnsafeBytesOfValue { writeBytes($0) }
-        writeStaticString("\r\n")
+        field.withUnsafeBytesOfValue { writeHeaderLine(name: field.name.rawName, value: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -22,6 +22,8 @@ struct RequestServing: Sendable {
     let logger: Logger
     /// The `Server` header's value.
     let serverName: String
+    /// The `Server` field, made once.
+    private let serverField: HTTPField
     let dates = HTTPDateHeader()
 
     /// Serves `router`'s routes.
@@ -31,6 +33,7 @@ struct RequestServing: Sendable {
         self.respond = { request, context in try await responder.respond(to: request, context: context) }
         self.logger = logger
         self.serverName = serverName
+        self.serverField = HTTPField(name: .server, value: serverName)
     }
 
     /// Starts the request's task, isolated to the connection's event loop. `body` is the gathered body, nil when
@@ -45,8 +48,8 @@ struct RequestServing: Sendable {
 
     /// Sets the `Date` and `Server` headers every response carries.
     func stamp(_ headers: inout HTTPFields) {
-        headers.set(.date, dates.value())
-        headers.set(.server, serverName)
+        headers.appendNew(HTTPField(name: .date, value: dates.value()))
+        headers.appendNew(serverField)
     }
 
     private func serve(

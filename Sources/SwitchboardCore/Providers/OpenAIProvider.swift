@@ -121,7 +121,7 @@ public struct OpenAIProvider: LLMProvider {
     /// Turns one upstream SSE event into a stream part; the end at `[DONE]`.
     static func part(of event: ServerSentEvent, provider: String) throws -> StreamStep {
         let payload = event.dataBytes
-        if payload.readableBytesView.elementsEqual("[DONE]".utf8) { return .end }
+        if payload.withUnsafeReadableBytes({ ByteSearch.equals($0, "[DONE]") }) { return .end }
         // Only chunks that carry a usage object or an error need reading; the rest (including the
         // `"usage":null` every chunk has once usage is requested) are forwarded as they are.
         let keys = payload.withUnsafeReadableBytes { JSONKeyScan.objectKeys(in: $0.assumingMemoryBound(to: UInt8.self)) }

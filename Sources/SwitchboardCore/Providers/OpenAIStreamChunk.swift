@@ -28,8 +28,7 @@ enum JSONKeyScan {
         var found = (usage: false, error: false)
         var index = 0
         while index < bytes.count, !(found.usage && found.error) {
-            guard let quote = UnsafeBufferPointer(rebasing: bytes[index...]).firstIndex(of: UInt8(ascii: "\"")) else { break }
-            let at = index + quote
+            guard let at = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: UnsafeRawBufferPointer(bytes), from: index) else { break }
             index = at + 1
             if !found.usage, starts(bytes, at: at, with: usage) {
                 found.usage = objectFollows(bytes, from: at + usage.count)

@@ -68,12 +68,9 @@ public struct ServerSentEventParser: Sendable {
                 if buffer[0] == Self.lineFeed { index = 1 }
             }
             var lineStart = index
-            while index < buffer.count {
+            while let lineEnd = Self.lineEnd(in: buffer, from: index) {
+                index = lineEnd
                 let byte = buffer[index]
-                guard byte == Self.lineFeed || byte == Self.carriageReturn else {
-                    index += 1
-                    continue
-                }
                 if pending.isEmpty {
                     let line = UnsafeRawBufferPointer(rebasing: buffer[lineStart..<index])
                     if let completed = endLine(line, slice: { bytes.getSlice(at: base + lineStart + $0, length: $1) }), !emit(completed) {
@@ -96,6 +93,12 @@ public struct ServerSentEventParser: Sendable {
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[lineStart..<buffer.count]))
         }
         if let failure { throw failure }
+    }
+
+    /// The first line end (CR or LF) at or after `start`: the next LF, unless a CR comes before it.
+    private static func lineEnd(in buffer: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        let lineFeed = ByteSearch.firstIndex(of: Self.lineFeed, in: buffer, from: start)
+        return ByteSearch.firstIndex(of: Self.carriageReturn, in: buffer, from: start, to: lineFeed ?? buffer.count) ?? lineFeed
     }
 
     /// Ends the input: an event whose blank line never came is returned, as browsers' EventSource does not,
@@ -126,14 +129,14 @@ public struct ServerSentEventParser: Sendable {
         if valueStart < line.endIndex, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
         let field = UnsafeRawBufferPointer(rebasing: line[..<fieldEnd])
         let value = UnsafeRawBufferPointer(rebasing: line[valueStart...])
-        if field.elementsEqual("data".utf8) {
+        if ByteSearch.equals(field, "data") {
             if data == nil {
                 data = slice(valueStart, value.count) ?? ByteBuffer(bytes: value)
             } else {
                 data!.writeStaticString("\n")
                 data!.writeBytes(value)
             }
-        } else if field.elementsEqual("event".utf8) {
+        } else if ByteSearch.equals(field, "event") {
             event = String(decoding: value, as: UTF8.self)
         }
         return nil

@@ -51,15 +51,12 @@ final class StreamTally: Sendable {
 
     /// Whether a key names text the client is sent: `content` or `arguments`.
     private static func isTextKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        key.elementsEqual("content".utf8) || key.elementsEqual("arguments".utf8)
+        ByteSearch.equals(UnsafeRawBufferPointer(key), "content") || ByteSearch.equals(UnsafeRawBufferPointer(key), "arguments")
     }
 
     /// The index of the next `"` at or after `from`.
     private static func quote(in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard from < text.count, let base = text.baseAddress,
-              let found = memchr(base + from, Int32(UInt8(ascii: "\"")), text.count - from)
-        else { return nil }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: UnsafeRawBufferPointer(text), from: from)
     }
 
     /// The index of the quote that closes the string opened at `open` (one not escaped by an odd run of

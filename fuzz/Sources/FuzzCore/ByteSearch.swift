@@ -1,0 +1,1 @@
+../../../Sources/SwitchboardCore/Support/ByteSearch.swift

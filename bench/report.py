@@ -85,7 +85,7 @@ def render(result, notes):
         "nginx, the mocks and the gateway all share the same cores). "
         f"{meta['wrk']}; {meta['nginx']}; {meta['swift']}. Each wrk run lasts {meta['duration_s']} s; every cell is the median "
         f"of {meta['rounds']} rounds in which the targets run back to back (order rotating). The gateway is the "
-        "release build the container image ships (`scripts/build-release`): `--static-swift-stdlib`, linked by lld with packed relative relocations and the functions the profile finds hot laid out together (`deploy/hot-functions.txt`).",
+        "release build the container image ships (`scripts/build-release`): `--static-swift-stdlib`, linked by lld with packed relative relocations, the functions the profile finds hot laid out together (`deploy/hot-functions.txt`), and no run-time exclusivity checks.",
         "",
         "Targets: **direct** is nginx answering fixed OpenAI bodies (the origin); **nginx-hop** is an nginx reverse proxy in "
         "front of it; **nio-floor** is a bare SwiftNIO proxy in front of it (`bench/micro`'s `ProxyFloor`: NIO's HTTP/1 codec on both sides, pooled upstream connections, no Swift task, routing, policy, logging or accounting), the floor of any proxy on the stack the gateway is built on; **switchboard-full** is the gateway with a virtual key (two RPM and two TPM buckets, key and tenant "

@@ -20,8 +20,8 @@ extension OpenAIProvider {
 /// cheaply whether the chunk needs reading. It may say yes for a match inside a string value (the chunk is then
 /// read, which is still correct); it never says no for a chunk that has the key with an object value.
 enum JSONKeyScan {
-    private static let usage = Array(#""usage""#.utf8)
-    private static let error = Array(#""error""#.utf8)
+    private static let usage: StaticString = #""usage""#
+    private static let error: StaticString = #""error""#
 
     /// Which of the two keys the chunk's UTF-8 bytes have with an object value.
     static func objectKeys(in bytes: UnsafeBufferPointer<UInt8>) -> (usage: Bool, error: Bool) {
@@ -30,19 +30,13 @@ enum JSONKeyScan {
         while index < bytes.count, !(found.usage && found.error) {
             guard let at = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: UnsafeRawBufferPointer(bytes), from: index) else { break }
             index = at + 1
-            if !found.usage, starts(bytes, at: at, with: usage) {
-                found.usage = objectFollows(bytes, from: at + usage.count)
-            } else if !found.error, starts(bytes, at: at, with: error) {
-                found.error = objectFollows(bytes, from: at + error.count)
+            if !found.usage, ByteSearch.matches(UnsafeRawBufferPointer(bytes), at: at, usage) {
+                found.usage = objectFollows(bytes, from: at + usage.utf8CodeUnitCount)
+            } else if !found.error, ByteSearch.matches(UnsafeRawBufferPointer(bytes), at: at, error) {
+                found.error = objectFollows(bytes, from: at + error.utf8CodeUnitCount)
             }
         }
         return found
-    }
-
-    private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, with needle: [UInt8]) -> Bool {
-        guard index + needle.count <= bytes.count else { return false }
-        for offset in 1..<needle.count where bytes[index + offset] != needle[offset] { return false }
-        return true
     }
 
     /// Whether `{` comes next, after blanks and the colon.

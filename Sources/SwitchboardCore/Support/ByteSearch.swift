@@ -15,6 +15,13 @@ public enum ByteSearch {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
+    /// Whether the UTF-8 of `literal` lies in `bytes` at `index`. A literal, unlike a static array, needs no
+    /// lazy initialisation check (`swift_once`) on each use.
+    public static func matches(_ bytes: UnsafeRawBufferPointer, at index: Int, _ literal: StaticString) -> Bool {
+        guard index >= 0, index + literal.utf8CodeUnitCount <= bytes.count, let base = bytes.baseAddress else { return false }
+        return memcmp(base + index, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+    }
+
     /// Whether `bytes` are exactly the UTF-8 of `literal`: the lengths first, then one `memcmp`.
     public static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
         guard bytes.count == literal.utf8CodeUnitCount else { return false }

@@ -8,10 +8,10 @@ import Darwin
 /// byte of a relayed stream. A Swift loop over the bytes (or `firstIndex(of:)`, or `elementsEqual` with a string's
 /// UTF-8 view) took 10-20 instructions per byte; these take a fraction of one on long runs (callgrind).
 public enum ByteSearch {
-    /// The index of the first `byte` in `bytes[from..<to]` (`to` defaults to the end), or nil.
+    /// The index of the first `byte` in `bytes[from..<to]` (`to` defaults to the end, and is held to it), or nil.
     public static func firstIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
-        let end = end ?? bytes.count
-        guard from < end, let base = bytes.baseAddress, let found = memchr(base + from, Int32(byte), end - from) else { return nil }
+        let end = min(end ?? bytes.count, bytes.count)
+        guard from >= 0, from < end, let base = bytes.baseAddress, let found = memchr(base + from, Int32(byte), end - from) else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
     }
 

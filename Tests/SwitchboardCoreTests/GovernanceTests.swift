@@ -35,6 +35,21 @@ import Testing
         #expect(decision.states[key]?.remaining == 0)
     }
 
+    @Test func aKeyTakenTwiceInOneDecisionPaysBothTakesFromOneBucket() async {
+        let limiter = MemoryRateLimiter(clock: ManualClock())
+        let tenant = LimitKey(.tenant("t"), .requests)
+        // 6 + 6 does not fit in 10, though each take alone would: nothing is taken.
+        #expect(!(await limiter.acquire([LimitTake(key, perMinute: 10, cost: 6), LimitTake(tenant, perMinute: 10, cost: 1),
+                                         LimitTake(key, perMinute: 10, cost: 6)]).allowed))
+        let decision = await limiter.acquire([LimitTake(key, perMinute: 10, cost: 4), LimitTake(tenant, perMinute: 10, cost: 1),
+                                              LimitTake(key, perMinute: 10, cost: 5)])
+        #expect(decision.allowed)
+        #expect(decision.states[key]?.remaining == 1)
+        #expect(decision.states[tenant]?.remaining == 9)
+        #expect(!(await limiter.acquire([LimitTake(key, perMinute: 10, cost: 2)]).allowed))
+        #expect(await limiter.acquire([LimitTake(key, perMinute: 10, cost: 1)]).allowed)
+    }
+
     @Test func concurrentTakesNeverExceedTheLimit() async {
         let limiter = MemoryRateLimiter(clock: ManualClock())
         let admitted = await withTaskGroup(of: Bool.self) { group in

@@ -11,7 +11,7 @@ public struct AdmissionTicket: Sendable {
 
 /// Why a request was refused at admission.
 public enum AdmissionRefusal: Error, Sendable {
-    case rateLimited(LimitKey, retryAfterSeconds: Double, limits: [LimitKey: BucketState])
+    case rateLimited(LimitKey, retryAfterSeconds: Double, limits: BucketStates)
     case budgetExceeded(BudgetRefusal)
     case modelNotAllowed(String)
     case unpricedModel(String)

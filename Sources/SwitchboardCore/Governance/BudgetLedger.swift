@@ -50,7 +50,7 @@ public final class MemoryBudgetLedger: BudgetLedger {
         var reserved = USD.zero
     }
 
-    private let accounts = Mutex<[BudgetScope: Account]>([:])
+    private let accounts = Mutex<SlotTable<BudgetScope, Account>>(SlotTable())
     private let clock: any GatewayClock
 
     public init(clock: any GatewayClock = SystemClock()) { self.clock = clock }
@@ -58,14 +58,20 @@ public final class MemoryBudgetLedger: BudgetLedger {
     public func reserve(_ amount: USD, against budgets: [(BudgetScope, BudgetPolicy)]) async -> Result<BudgetReservation, BudgetRefusal> {
         let now = clock.now()
         return accounts.withLock { accounts in
+            // Each scope's slot found once (a new scope's account starts the period empty, as an absent one
+            // would), then read and written by slot. A handful of budgets: the slots fit a small array.
+            var slots: [Int] = []
+            slots.reserveCapacity(budgets.count)
             for (scope, policy) in budgets {
-                let account = Self.current(accounts[scope], policy: policy, now: now)
-                accounts[scope] = account
+                let slot = accounts.slot(of: scope) { Account(periodStart: policy.period.start(containing: now)) }
+                slots.append(slot)
+                let account = Self.current(accounts[slot], policy: policy, now: now)
+                accounts[slot] = account
                 if account.spent + account.reserved + amount > policy.limit {
                     return .failure(BudgetRefusal(scope: scope, status: Self.status(account, policy, now)))
                 }
             }
-            for (scope, _) in budgets { Self.change(scope, in: &accounts) { $0.reserved += amount } }
+            for slot in slots { accounts[slot].reserved += amount }
             return .success(BudgetReservation(amount: amount, scopes: budgets.map(\.0)))
         }
     }
@@ -73,25 +79,27 @@ public final class MemoryBudgetLedger: BudgetLedger {
     public func settle(_ reservation: BudgetReservation, actual: USD) async {
         accounts.withLock { accounts in
             for scope in reservation.scopes {
-                Self.change(scope, in: &accounts) { account in
-                    account.reserved -= reservation.amount
-                    account.spent += actual
-                }
+                guard let slot = accounts.slot(of: scope) else { continue }
+                accounts[slot].reserved -= reservation.amount
+                accounts[slot].spent += actual
             }
         }
     }
 
     public func release(_ reservation: BudgetReservation) async {
         accounts.withLock { accounts in
-            for scope in reservation.scopes { Self.change(scope, in: &accounts) { $0.reserved -= reservation.amount } }
+            for scope in reservation.scopes {
+                if let slot = accounts.slot(of: scope) { accounts[slot].reserved -= reservation.amount }
+            }
         }
     }
 
     public func status(of scope: BudgetScope, policy: BudgetPolicy) async -> BudgetStatus {
         let now = clock.now()
         return accounts.withLock { accounts in
-            let account = Self.current(accounts[scope], policy: policy, now: now)
-            accounts[scope] = account
+            let slot = accounts.slot(of: scope) { Account(periodStart: policy.period.start(containing: now)) }
+            let account = Self.current(accounts[slot], policy: policy, now: now)
+            accounts[slot] = account
             return Self.status(account, policy, now)
         }
     }
@@ -99,25 +107,17 @@ public final class MemoryBudgetLedger: BudgetLedger {
     public func restore(_ scope: BudgetScope, spent: USD, policy: BudgetPolicy) async {
         let now = clock.now()
         accounts.withLock { accounts in
-            var account = Self.current(accounts[scope], policy: policy, now: now)
+            let slot = accounts.slot(of: scope) { Account(periodStart: policy.period.start(containing: now)) }
+            var account = Self.current(accounts[slot], policy: policy, now: now)
             account.spent = spent
-            accounts[scope] = account
+            accounts[slot] = account
         }
     }
 
-    /// Changes `scope`'s account, if it has one. Read out and written back: changing it in place
-    /// (`accounts[scope]?.spent += ...`) goes through the dictionary's `_modify` accessors, whose coroutine
-    /// frames were heap-allocated, three per statement, about a tenth of the gateway's allocations per request.
-    private static func change(_ scope: BudgetScope, in accounts: inout [BudgetScope: Account], _ body: (inout Account) -> Void) {
-        guard var account = accounts[scope] else { return }
-        body(&account)
-        accounts[scope] = account
-    }
-
     /// The account in the period containing `now`; a new period starts with nothing spent.
-    private static func current(_ account: Account?, policy: BudgetPolicy, now: Date) -> Account {
+    private static func current(_ account: Account, policy: BudgetPolicy, now: Date) -> Account {
         let start = policy.period.start(containing: now)
-        guard var account else { return Account(periodStart: start) }
+        var account = account
         if account.periodStart != start {
             account.periodStart = start
             account.spent = .zero

@@ -24,6 +24,13 @@ public struct LimitKey: Hashable, Sendable {
         self.scope = scope
         self.unit = unit
     }
+
+    /// The scope's hash and one byte for the unit. `Unit`'s own hash, inherited from `RawRepresentable`, would
+    /// hash its raw `String`: with the scope's, two string hashes per lookup instead of one.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(scope)
+        hasher.combine(unit == .requests ? 0 as UInt8 : 1)
+    }
 }
 
 /// A take from one bucket: `cost` units against a limit of `perMinute`.
@@ -47,14 +54,28 @@ public struct BucketState: Sendable, Equatable {
     public var resetSeconds: Double
 }
 
+/// The states of the buckets a decision took from, in the order of its takes: a handful, searched in place.
+public struct BucketStates: Sendable, ExpressibleByDictionaryLiteral {
+    public var entries: [(key: LimitKey, state: BucketState)] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (LimitKey, BucketState)...) {
+        entries = elements.map { (key: $0.0, state: $0.1) }
+    }
+
+    /// The state of `key`'s bucket, if the decision took from it.
+    public subscript(key: LimitKey) -> BucketState? { entries.first { $0.key == key }?.state }
+}
+
 /// The tightest request bucket and the tightest token bucket of a decision (the fewest remaining), for the
-/// `x-ratelimit-*` headers. Two values rather than the decision's dictionary: a stream keeps it for its life.
+/// `x-ratelimit-*` headers. Two values rather than the decision's list: a stream keeps it for its life.
 public struct RateLimitSnapshot: Sendable, Equatable {
     public var requests: BucketState?
     public var tokens: BucketState?
 
-    public init(_ states: [LimitKey: BucketState]) {
-        for (key, state) in states {
+    public init(_ states: BucketStates) {
+        for (key, state) in states.entries {
             switch key.unit {
             case .requests where state.remaining < (requests?.remaining ?? .max): requests = state
             case .tokens where state.remaining < (tokens?.remaining ?? .max): tokens = state
@@ -81,7 +102,7 @@ public struct LimitDecision: Sendable {
     /// Seconds after which the refused take could succeed.
     public var retryAfterSeconds: Double
     /// Bucket states, after the takes when allowed.
-    public var states: [LimitKey: BucketState]
+    public var states: BucketStates
 }
 
 /// Token-bucket rate limits. `acquire` checks and takes from several buckets as one atomic operation, so a
@@ -101,7 +122,7 @@ public final class MemoryRateLimiter: RateLimiter {
         var updated: Date
     }
 
-    private let buckets = Mutex<[LimitKey: Bucket]>([:])
+    private let buckets = Mutex<SlotTable<LimitKey, Bucket>>(SlotTable())
     private let clock: any GatewayClock
 
     public init(clock: any GatewayClock = SystemClock()) { self.clock = clock }
@@ -109,49 +130,47 @@ public final class MemoryRateLimiter: RateLimiter {
     public func acquire(_ takes: [LimitTake]) async -> LimitDecision {
         let now = clock.now()
         return buckets.withLock { buckets in
-            // Each key's bucket refilled to now, in the order of the takes: a handful, so a list searched in
-            // place rather than a dictionary hashed per take and per key.
-            var refilled = Refilled()
-            refilled.reserveCapacity(takes.count)
+            var touched = Touched()
+            touched.entries.reserveCapacity(takes.count)
             for take in takes {
-                let bucket = Self.refill(buckets[take.key], perMinute: take.perMinute, now: now)
-                refilled.set(take.key, bucket)
-                if bucket.level < Double(take.cost) {
+                // A key new to the table gets a full bucket, as refilling an absent one gives.
+                let slot = buckets.slot(of: take.key) { Bucket(level: Double(take.perMinute), updated: now) }
+                let first = touched.first(slot) ?? touched.entries.count
+                touched.entries.append(first < touched.entries.count
+                    ? touched.entries[first] : (slot, Self.refill(buckets[slot], perMinute: take.perMinute, now: now), 0))
+                let available = touched.entries[first].bucket.level - touched.entries[first].taken
+                if available < Double(take.cost) {
                     let rate = Double(take.perMinute) / 60
-                    let wait = take.cost > take.perMinute ? 60 : (Double(take.cost) - bucket.level) / rate
-                    let states = Self.states(takes, refilled)
+                    let wait = take.cost > take.perMinute ? 60 : (Double(take.cost) - available) / rate
+                    let states = Self.states(takes, touched, taken: false)
                     return LimitDecision(allowed: false, refused: take.key, retryAfterSeconds: max(wait, 0.001), states: states)
                 }
+                touched.entries[first].taken += Double(take.cost)
             }
-            for take in takes { refilled.deduct(take.cost, from: take.key) }
-            for (key, bucket) in refilled.entries { buckets[key] = bucket }
-            return LimitDecision(allowed: true, refused: nil, retryAfterSeconds: 0, states: Self.states(takes, refilled))
+            for (index, entry) in touched.entries.enumerated() where touched.first(entry.slot) == index {
+                buckets[entry.slot] = Bucket(level: entry.bucket.level - entry.taken, updated: entry.bucket.updated)
+            }
+            return LimitDecision(allowed: true, refused: nil, retryAfterSeconds: 0, states: Self.states(takes, touched, taken: true))
         }
     }
 
-    /// The buckets one decision touches, by key, in first-take order.
-    private struct Refilled {
-        var entries: [(key: LimitKey, bucket: Bucket)] = []
+    /// The buckets one decision touches, one entry per take, refilled to now, with what the decision takes from
+    /// them. The table's slot of each key is found once, by hashing it; the rest of the decision goes by slot. A
+    /// key taken twice keeps its bucket, and the sum of its takes, in the entry of its first take.
+    private struct Touched {
+        var entries: [(slot: Int, bucket: Bucket, taken: Double)] = []
 
-        mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
-
-        subscript(key: LimitKey) -> Bucket? { entries.first { $0.key == key }?.bucket }
-
-        mutating func set(_ key: LimitKey, _ bucket: Bucket) {
-            if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].bucket = bucket } else { entries.append((key, bucket)) }
-        }
-
-        mutating func deduct(_ cost: Int, from key: LimitKey) {
-            if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].bucket.level -= Double(cost) }
-        }
+        /// The entry holding `slot`'s bucket.
+        func first(_ slot: Int) -> Int? { entries.firstIndex { $0.slot == slot } }
     }
 
     public func adjust(_ key: LimitKey, perMinute: Int, by delta: Int) async {
         let now = clock.now()
         buckets.withLock { buckets in
-            var bucket = Self.refill(buckets[key], perMinute: perMinute, now: now)
+            let slot = buckets.slot(of: key) { Bucket(level: Double(perMinute), updated: now) }
+            var bucket = Self.refill(buckets[slot], perMinute: perMinute, now: now)
             bucket.level = min(Double(perMinute), bucket.level - Double(delta))
-            buckets[key] = bucket
+            buckets[slot] = bucket
         }
     }
 
@@ -163,16 +182,18 @@ public final class MemoryRateLimiter: RateLimiter {
         return bucket
     }
 
-    private static func states(_ takes: [LimitTake], _ buckets: Refilled) -> [LimitKey: BucketState] {
-        var states = [LimitKey: BucketState](minimumCapacity: takes.count)
-        for take in takes {
-            guard let bucket = buckets[take.key] else { continue }
-            let level = bucket.level
+    /// The state of each take's bucket: before the decision (`taken` false, a refusal) or after it.
+    private static func states(_ takes: [LimitTake], _ touched: Touched, taken: Bool) -> BucketStates {
+        var states = BucketStates()
+        states.entries.reserveCapacity(touched.entries.count)
+        for (take, entry) in zip(takes, touched.entries) {
+            let first = touched.entries[touched.first(entry.slot)!]
+            let level = first.bucket.level - (taken ? first.taken : 0)
             let rate = Double(take.perMinute) / 60
-            states[take.key] = BucketState(
+            states.entries.append((take.key, BucketState(
                 limit: take.perMinute, remaining: max(0, Int(level.rounded(.down))),
                 resetSeconds: max(0, (Double(take.perMinute) - level) / rate)
-            )
+            )))
         }
         return states
     }

@@ -40,6 +40,8 @@ public final class DeploymentRegistry: Sendable {
     /// One admitted attempt; hand it back with ``finish(_:outcome:)``.
     public struct Ticket: Sendable {
         let id: String
+        /// The deployment's entry in the registry, so the attempt's later calls find it without hashing `id`.
+        let slot: Int
         let admission: CircuitBreaker.Admission
         let startedAt: Duration
     }
@@ -51,7 +53,7 @@ public final class DeploymentRegistry: Sendable {
         case abandoned
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<SlotTable<String, Entry>>(SlotTable())
     private let settings: CircuitBreakerSettings
     private let time: TimeSource
     private let logger: Logger
@@ -76,15 +78,15 @@ public final class DeploymentRegistry: Sendable {
     public func isAvailable(_ deployment: Deployment) -> Bool {
         let now = time.now
         return entries.withLock { entries in
-            guard let index = entries.index(forKey: deployment.id) else { return true }
-            return entries.values[index].breaker.isAvailable(now: now) && Self.underCaps(entries.values[index], deployment, now: now)
+            guard let slot = entries.slot(of: deployment.id) else { return true }
+            return entries[slot].breaker.isAvailable(now: now) && Self.underCaps(entries[slot], deployment, now: now)
         }
     }
 
     /// The load of each deployment, for the strategies.
     public func loads(_ deployments: [Deployment]) -> [Load] {
         entries.withLock { entries in
-            deployments.map { Load(inFlight: entries[$0.id]?.inFlight ?? 0, latency: entries[$0.id]?.latency) }
+            deployments.map { let entry = entries.value(of: $0.id); return Load(inFlight: entry?.inFlight ?? 0, latency: entry?.latency) }
         }
     }
 
@@ -94,16 +96,16 @@ public final class DeploymentRegistry: Sendable {
         let now = time.now
         var transition: CircuitState?
         let ticket = entries.withLock { entries -> Ticket? in
-            let index = entries.index(forKey: deployment.id) ?? entries.insert(deployment.id, newEntry(deployment))
+            let slot = entries.slot(of: deployment.id) { newEntry(deployment) }
             // Changed in place: a copy taken out and stored back would copy the windows' buckets on every write.
-            return Self.admit(&entries.values[index], deployment, force: force, now: now, transition: &transition)
+            return Self.admit(&entries[slot], slot: slot, deployment, force: force, now: now, transition: &transition)
         }
         if let transition { log(transition, deploymentID: deployment.id) }
         return ticket
     }
 
     private static func admit(
-        _ entry: inout Entry, _ deployment: Deployment, force: Bool, now: Duration, transition: inout CircuitState?
+        _ entry: inout Entry, slot: Int, _ deployment: Deployment, force: Bool, now: Duration, transition: inout CircuitState?
     ) -> Ticket? {
         var admission = CircuitBreaker.Admission.normal
         if !force {
@@ -113,12 +115,12 @@ public final class DeploymentRegistry: Sendable {
         }
         entry.inFlight += 1
         entry.minute.add(first: 1, now: now)
-        return Ticket(id: deployment.id, admission: admission, startedAt: now)
+        return Ticket(id: deployment.id, slot: slot, admission: admission, startedAt: now)
     }
 
     private static func finish(
         _ entry: inout Entry, outcome: CircuitBreaker.Outcome, admission: CircuitBreaker.Admission, now: Duration
-    ) -> (CircuitState?, String?) {
+    ) -> (CircuitState?, String) {
         entry.inFlight = max(0, entry.inFlight - 1)
         return (entry.breaker.record(outcome, admission: admission, now: now), entry.deployment.provider)
     }
@@ -127,9 +129,8 @@ public final class DeploymentRegistry: Sendable {
     public func recordFirstByte(_ ticket: Ticket) {
         let sample = time.now - ticket.startedAt
         entries.withLock { entries in
-            guard let index = entries.index(forKey: ticket.id) else { return }
-            let previous = entries.values[index].latency
-            entries.values[index].latency = previous.map { $0 * (1 - Self.latencySmoothing) + sample * Self.latencySmoothing } ?? sample
+            let previous = entries[ticket.slot].latency
+            entries[ticket.slot].latency = previous.map { $0 * (1 - Self.latencySmoothing) + sample * Self.latencySmoothing } ?? sample
         }
     }
 
@@ -141,19 +142,18 @@ public final class DeploymentRegistry: Sendable {
         case .failure: .failure
         case .abandoned: .abandoned
         }
-        let (transition, provider) = entries.withLock { entries -> (CircuitState?, String?) in
-            guard let index = entries.index(forKey: ticket.id) else { return (nil, nil) }
-            return Self.finish(&entries.values[index], outcome: breakerOutcome, admission: ticket.admission, now: now)
+        let (transition, provider) = entries.withLock { entries -> (CircuitState?, String) in
+            Self.finish(&entries[ticket.slot], outcome: breakerOutcome, admission: ticket.admission, now: now)
         }
         if let transition { log(transition, deploymentID: ticket.id) }
-        if let provider { observer.attemptFinished(provider: provider, deployment: ticket.id, outcome: outcome) }
+        observer.attemptFinished(provider: provider, deployment: ticket.id, outcome: outcome)
     }
 
     /// When the earliest open circuit among `deployments` lets a probe through, from now.
     public func earliestRetry(among deployments: [Deployment]) -> Duration? {
         let now = time.now
         return entries.withLock { entries in
-            deployments.compactMap { entries[$0.id]?.breaker.retryAt }.min().map { max(.zero, $0 - now) }
+            deployments.compactMap { entries.value(of: $0.id)?.breaker.retryAt }.min().map { max(.zero, $0 - now) }
         }
     }
 
@@ -161,7 +161,7 @@ public final class DeploymentRegistry: Sendable {
     public func statuses() -> [DeploymentStatus] {
         let now = time.now
         return entries.withLock { entries in
-            entries.map { id, entry in
+            entries.entries.map { id, entry in
                 let counts = entry.breaker.counts(now: now)
                 return DeploymentStatus(
                     id: id, name: entry.deployment.name, model: entry.deployment.model, provider: entry.deployment.provider,
@@ -187,13 +187,5 @@ public final class DeploymentRegistry: Sendable {
         case .halfOpen: logger.notice("circuit half-open: letting one probe through", metadata: metadata)
         case .closed: logger.notice("circuit closed", metadata: metadata)
         }
-    }
-}
-
-extension Dictionary {
-    /// Adds `value` under `key`, which is not present, and returns its index.
-    fileprivate mutating func insert(_ key: Key, _ value: Value) -> Index {
-        self[key] = value
-        return index(forKey: key)!
     }
 }

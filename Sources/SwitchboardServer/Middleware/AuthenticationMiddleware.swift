@@ -70,10 +70,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// The credential: `Authorization: Bearer <token>` (scheme case-insensitive, blanks around the token
     /// ignored), else `x-api-key`. Read from the header's UTF-8 bytes: it runs on every request.
     static func token(in request: Request) -> String? {
-        if let authorization = request.headers[.authorization] {
+        if let authorization = request.headers.value(of: .authorization) {
             return bearerToken(authorization)
         }
-        if let apiKey = request.headers[apiKeyHeader], !apiKey.isEmpty { return apiKey }
+        if let apiKey = request.headers.value(of: apiKeyHeader), !apiKey.isEmpty { return apiKey }
         return nil
     }
 

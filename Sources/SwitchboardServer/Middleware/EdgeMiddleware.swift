@@ -21,7 +21,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let requestID = RequestID.of(request, generator: requestIDs)
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
-        let origin = request.headers[.origin]
+        let origin = request.headers.value(of: .origin)
         var response: Response
         if let early = try securityHeaders.earlyAnswer(to: request, origin: origin, context: context) {
             response = early

@@ -9,7 +9,7 @@ enum RequestID {
 
     /// The client's id when it is valid, else a new one from `generator`.
     static func of(_ request: Request, generator: RequestIDGenerator) -> String {
-        request.headers[header].flatMap { isValid($0) ? $0 : nil } ?? generator.next()
+        request.headers.value(of: header).flatMap { isValid($0) ? $0 : nil } ?? generator.next()
     }
 
     static func isValid(_ id: String) -> Bool {

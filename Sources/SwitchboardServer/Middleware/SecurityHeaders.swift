@@ -36,7 +36,7 @@ struct SecurityHeaders: Sendable {
     func earlyAnswer(to request: Request, origin: String?, context: some RequestContext) throws -> Response? {
         guard let origin else { return nil }
         if !allowedOrigins.contains(origin) { return try Self.forbiddenOrigin.response(from: request, context: context) }
-        guard request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
+        guard request.method == .options, request.headers.value(of: .accessControlRequestMethod) != nil else { return nil }
         return Response(status: .noContent, headers: [
             .accessControlAllowMethods: Self.allowedMethods,
             .accessControlAllowHeaders: Self.allowedHeaders,
@@ -52,7 +52,7 @@ struct SecurityHeaders: Sendable {
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
         for field in Self.alwaysFields { response.headers.appendNew(field) }
-        if !response.headers.contains(.cacheControl) { response.headers.append(Self.noStore) }
+        if !response.headers.has(.cacheControl) { response.headers.append(Self.noStore) }
         if hsts { response.headers.appendNew(Self.strictTransport) }
     }
 }

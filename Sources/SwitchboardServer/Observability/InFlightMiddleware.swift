@@ -26,7 +26,7 @@ struct InFlightMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.activeRequests.decrement()
             throw error
         }
-        let streamed = response.headers[.contentType]?.hasPrefix("text/event-stream") == true
+        let streamed = response.headers.value(of: .contentType)?.hasPrefix("text/event-stream") == true
         guard streamed || response.body.contentLength == nil else {
             metrics.activeRequests.decrement()
             return response

@@ -24,7 +24,7 @@ struct MetricsController<Context: RequestContext> {
 
     @Sendable func scrape(_ request: Request, context: Context) async throws -> Response {
         if let tokenHash {
-            let presented = request.headers[.authorization].flatMap { value -> String? in
+            let presented = request.headers.value(of: .authorization).flatMap { value -> String? in
                 value.hasPrefix("Bearer ") ? String(value.dropFirst(7)) : nil
             }
             guard let presented, SecretHash.sha256Hex(presented) == tokenHash else {

@@ -32,7 +32,7 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
         if let traceID = span.context.otelTraceID { context.logger[metadataKey: "trace_id"] = .string(traceID) }
         do {
             var response = try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
-            describe(span, context: context, status: Int(response.status.code), requestID: response.headers[RequestID.header])
+            describe(span, context: context, status: Int(response.status.code), requestID: response.headers.value(of: RequestID.header))
             response.body = response.body.ending(span)
             return response
         } catch {
@@ -69,6 +69,6 @@ extension ResponseBody {
 /// Reads propagation fields from request headers.
 struct HTTPFieldsExtractor: Extractor {
     func extract(key: String, from headers: HTTPFields) -> String? {
-        HTTPField.Name(key).flatMap { headers[$0] }
+        HTTPField.Name(key).flatMap { headers.value(of: $0) }
     }
 }

@@ -13,14 +13,14 @@ extension RoutingContext {
     /// - Throws: 400 for an `x-switchboard-timeout-ms` that is not a positive whole number.
     init(request: Request, context: GatewayRequestContext, chat: ChatRequest) throws(GatewayError) {
         var timeout: Duration?
-        if let text = request.headers[Self.timeoutHeader] {
+        if let text = request.headers.value(of: Self.timeoutHeader) {
             guard let millis = Int64(text.trimmingCharacters(in: .whitespaces)), millis > 0 else {
                 throw .invalidRequest("x-switchboard-timeout-ms must be a positive whole number of milliseconds.",
                                       param: "x-switchboard-timeout-ms")
             }
             timeout = .milliseconds(millis)
         }
-        let pinned = request.headers[Self.deploymentHeader].flatMap { $0.isEmpty ? nil : $0 }
+        let pinned = request.headers.value(of: Self.deploymentHeader).flatMap { $0.isEmpty ? nil : $0 }
         let tier: String? = if case .virtualKey(let key) = context.identity { key.tenant.tier } else { nil }
         self.init(metadata: chat.typed.metadata ?? [:], tenantTier: tier, isAdmin: context.identity == .admin,
                   pinnedDeployment: pinned, timeout: timeout)

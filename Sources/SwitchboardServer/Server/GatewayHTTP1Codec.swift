@@ -139,7 +139,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let asked = unanswered.popFirst() ?? Asked()
-        let hasLength = response.headerFields.contains(.contentLength)
+        let hasLength = response.headerFields.has(.contentLength)
         var omit = Omitted()
         var extra: HTTPField?
         if code == 204 || code == 304 || code < 200 {

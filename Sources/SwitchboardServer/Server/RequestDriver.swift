@@ -270,10 +270,10 @@ final class RequestDriver: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func begin(_ head: HTTPRequest, context: ChannelHandlerContext) {
-        if let length = head.headerFields[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+        if let length = head.headerFields.value(of: .contentLength).flatMap(Int.init), length > limits.maxBodyBytes {
             return answerEarly(head, failure: HTTPError(.contentTooLarge))
         }
-        if head.headerFields[.expect]?.lowercased() == "100-continue" {
+        if head.headerFields.value(of: .expect)?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         state = .receiving(head, body: nil)

@@ -52,8 +52,8 @@ import Testing
         try await SQLiteGovernanceStoreTests.withDatabase { database in
             try await SQLiteUsageRepository(database: database).append(Self.records)
             let query = "SELECT scope_kind, scope, day, cost_nanos FROM spend_by_day ORDER BY scope_kind, scope, day"
-            let written = try await database.pool.read { db in try Row.fetchAll(db, sql: query) }
-            let backfilled = try await database.pool.write { db in
+            let written = try database.pool.read { db in try Row.fetchAll(db, sql: query) }
+            let backfilled = try database.pool.write { db in
                 try db.execute(sql: "DELETE FROM spend_by_day")
                 try SpendByDay.backfill(db)
                 return try Row.fetchAll(db, sql: query)

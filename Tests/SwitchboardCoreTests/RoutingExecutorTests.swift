@@ -148,9 +148,9 @@ import Testing
         let routed = try await executor.complete(try RoutingFixtures.request("smart", metadata: ["task": "classification"]), requestID: "r")
         #expect(routed.route.upstreamModel == "small")
 
-        #expect(try executor.plan(for: "smart").map(\.upstreamModel) == ["big", "big2", "small"])
+        #expect(try executor.plan(for: "smart").deployments.map(\.upstreamModel) == ["big", "big2", "small"])
         let pinned = RoutingContext(isAdmin: true, pinnedDeployment: "p/big2")
-        #expect(try executor.plan(for: "smart", context: pinned).map(\.upstreamModel) == ["big2"])
+        #expect(try executor.plan(for: "smart", context: pinned).deployments.map(\.upstreamModel) == ["big2"])
         let executed = try await executor.complete(try RoutingFixtures.request("smart"), requestID: "r", context: pinned)
         #expect(executed.route.upstreamModel == "big2")
         #expect(throws: GatewayError.pinningNeedsAdmin) {
@@ -159,6 +159,24 @@ import Testing
         #expect(throws: GatewayError.unknownDeployment("nope", model: "smart")) {
             try executor.plan(for: "smart", context: RoutingContext(isAdmin: true, pinnedDeployment: "nope"))
         }
+    }
+
+    /// The plan made for a request (to price it) is the one the call follows: the rules saw the request's own
+    /// metadata both times, and the call does not route again.
+    @Test func theCallFollowsThePlanMadeForTheRequest() async throws {
+        let provider = ScriptedProvider(name: "p")
+        var settings = RoutingSettings()
+        settings.rules = [RoutingRule(metadata: ["task": "classification"], target: "cheap")]
+        let executor = executor([provider], [Self.alias("smart", [("p", "big")], larger: "cheap"), Self.alias("cheap", [("p", "small")])],
+                                settings: settings)
+        let classified = try RoutingFixtures.request("smart", metadata: ["task": "classification"])
+        #expect(try executor.plan(for: classified).deployments.map(\.upstreamModel) == ["small"])
+        let plain = try RoutingFixtures.request("smart")
+        let plan = try executor.plan(for: plain)
+        #expect(plan.deployments.map(\.upstreamModel) == ["big", "small"], "the context-window fallback's deployments come last")
+        let executed = try await executor.complete(classified, requestID: "r", plan: plan)
+        #expect(executed.route.upstreamModel == "big")
+        #expect(provider.calls("small") == 0)
     }
 
     @Test func cancellingTheRequestCancelsAPendingRetryAtOnce() async throws {

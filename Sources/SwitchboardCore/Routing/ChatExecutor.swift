@@ -34,6 +34,22 @@ public struct ExecutedStream: Sendable {
     public var route: UpstreamRoute
 }
 
+/// Where one request may go: the routes the rules chose (the model's own, then its fallbacks'), or the one
+/// deployment pinned for debugging.
+public struct RoutePlan: Sendable {
+    let chain: [ModelRoute]
+    let pinned: Deployment?
+    /// The route tried when the upstream says the request exceeds the context window.
+    let contextWindowFallback: ModelRoute?
+
+    /// Every deployment that may serve the request, in the order they would be considered: the model's own,
+    /// then its fallbacks', then its context-window fallback's. For estimating the worst-case cost.
+    public var deployments: [Deployment] {
+        if let pinned { return [pinned] }
+        return chain.flatMap(\.deployments) + (contextWindowFallback?.deployments ?? [])
+    }
+}
+
 /// Executes a decoded chat request against the providers: applies the routing rules, resolves the model to
 /// its deployments and fallbacks, and runs attempts with failover, backoff, the retry budget, circuit
 /// breakers and the client's deadline. The one place that decides which upstream answers.
@@ -67,22 +83,26 @@ public struct ChatExecutor: Sendable {
         self.picker = DeploymentPicker(random: random)
     }
 
-    /// Every deployment that may serve a request for `model`, in the order they would be considered:
-    /// the model's own, then its fallbacks', then its context-window fallback's. For estimating the
-    /// worst-case cost before execution.
-    public func plan(for model: String, context: RoutingContext = .init()) throws(GatewayError) -> [Deployment] {
-        let (chain, pinned) = try chain(for: model, context: context)
-        if let pinned { return [pinned] }
-        var deployments = chain.flatMap(\.deployments)
-        if let larger = chain.first?.contextWindowFallback, let route = try? catalog.route(larger) {
-            deployments += route.deployments
-        }
-        return deployments
+    /// Where a request may go, as its execution will see it: the rules see the request's own metadata unless
+    /// `context` carries some. Made once per request, for pricing before the call and for the call itself.
+    public func plan(for request: ChatRequest, context: RoutingContext = .init()) throws(GatewayError) -> RoutePlan {
+        var context = context
+        if context.metadata.isEmpty { context.metadata = request.typed.metadata ?? [:] }
+        return try plan(for: request.typed.model, context: context)
     }
 
-    /// Runs a non-streamed completion.
-    public func complete(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedCompletion {
-        let failover = try failover(for: request, context: context)
+    /// Where a request for `model` may go under `context`.
+    public func plan(for model: String, context: RoutingContext = .init()) throws(GatewayError) -> RoutePlan {
+        let (chain, pinned) = try chain(for: model, context: context)
+        let larger = pinned == nil ? chain.first?.contextWindowFallback.flatMap { try? catalog.route($0) } : nil
+        return RoutePlan(chain: chain, pinned: pinned, contextWindowFallback: larger)
+    }
+
+    /// Runs a non-streamed completion, along `plan` when the caller made it already.
+    public func complete(
+        _ request: ChatRequest, requestID: String, context: RoutingContext = .init(), plan: RoutePlan? = nil
+    ) async throws -> ExecutedCompletion {
+        let failover = try failover(for: request, context: context, plan: plan)
         let registry = registry
         let tracer = tracer
         let (completion, route, _) = try await failover.run(keepsTicket: false) { deployment, ticket in
@@ -106,9 +126,11 @@ public struct ChatExecutor: Sendable {
     }
 
     /// Starts a streamed completion; returns once the upstream sent its first chunk, so that a failure
-    /// before then fails over without the client noticing.
-    public func stream(_ request: ChatRequest, requestID: String, context: RoutingContext = .init()) async throws -> ExecutedStream {
-        let failover = try failover(for: request, context: context)
+    /// before then fails over without the client noticing. Goes along `plan` when the caller made it already.
+    public func stream(
+        _ request: ChatRequest, requestID: String, context: RoutingContext = .init(), plan: RoutePlan? = nil
+    ) async throws -> ExecutedStream {
+        let failover = try failover(for: request, context: context, plan: plan)
         let registry = registry
         let tracer = tracer
         let (started, route, ticket) = try await failover.run(keepsTicket: true) { deployment, attemptTicket in
@@ -135,14 +157,11 @@ public struct ChatExecutor: Sendable {
     }
 
     @inline(never)
-    private func failover(for request: ChatRequest, context: RoutingContext) throws(GatewayError) -> Failover {
-        var context = context
-        // The rules see the request's own metadata unless the caller supplied it.
-        if context.metadata.isEmpty { context.metadata = request.typed.metadata ?? [:] }
-        let (chain, pinned) = try chain(for: request.typed.model, context: context)
+    private func failover(for request: ChatRequest, context: RoutingContext, plan: RoutePlan?) throws(GatewayError) -> Failover {
+        let plan = if let plan { plan } else { try self.plan(for: request, context: context) }
         let timeout = context.timeout.map { min($0, settings.maxClientTimeout) }
         return Failover(
-            catalog: catalog, chain: chain, pinned: pinned, policy: settings.retry, registry: registry, budget: retryBudget,
+            catalog: catalog, chain: plan.chain, pinned: plan.pinned, policy: settings.retry, registry: registry, budget: retryBudget,
             picker: picker, time: time, timeout: timeout, deadline: timeout.map { time.now + $0 }
         )
     }

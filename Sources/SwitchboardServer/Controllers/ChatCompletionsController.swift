@@ -37,19 +37,24 @@ struct ChatCompletionsController {
         let chat = try policy.apply(to: try await decode(&request, context: context), identity: context.identity)
         let routing = try RoutingContext(request: request, context: context, chat: chat)
         let executor = executor
+        // Made here when admission prices the request, and kept for the call; else the call makes it (and an
+        // unknown model fails there, where the meter records it).
+        var plan: RoutePlan?
         let meter = try await accounting.begin(chat, identity: context.identity, requestID: context.requestID) {
-            try executor.plan(for: chat.typed.model, context: routing).map(\.upstreamModel)
+            let made = try executor.plan(for: chat, context: routing)
+            plan = made
+            return made.deployments.map(\.upstreamModel)
         }
         // A client that hangs up cancels the upstream call, any pending retry and the relay.
         let hangUp = context.channel.flatMap { hangUps.signal(for: $0) }
-        return AdmittedChat(chat: chat, routing: routing, requestID: context.requestID, meter: meter, hangUp: hangUp)
+        return AdmittedChat(chat: chat, routing: routing, plan: plan, requestID: context.requestID, meter: meter, hangUp: hangUp)
     }
 
     /// A non-streamed answer: the upstream's body, checked against the answer policy.
     @inline(never)
     private func answer(_ call: AdmittedChat, identity: CallerIdentity?) async throws -> Response {
         let executed = try await call.upstream(streamed: false) {
-            try await executor.complete(call.chat, requestID: call.requestID, context: call.routing)
+            try await executor.complete(call.chat, requestID: call.requestID, context: call.routing, plan: call.plan)
         }
         await call.meter.succeed(usage: executed.completion.usage, route: executed.route, streamed: false, body: executed.completion.body)
         return try Self.answerResponse(executed, call: call, policy: policy, identity: identity)
@@ -69,7 +74,7 @@ struct ChatCompletionsController {
     @inline(never)
     private func stream(_ call: AdmittedChat, logger: Logger) async throws -> Response {
         let executed = try await call.upstream(streamed: true) {
-            try await executor.stream(call.chat, requestID: call.requestID, context: call.routing)
+            try await executor.stream(call.chat, requestID: call.requestID, context: call.routing, plan: call.plan)
         }
         return Self.streamResponse(executed, call: call, logger: logger, isolation: #isolation)
     }
@@ -153,14 +158,17 @@ struct ChatCompletionsController {
 final class AdmittedChat: Sendable {
     let chat: ChatRequest
     let routing: RoutingContext
+    /// Where the request may go, when admission made the plan.
+    let plan: RoutePlan?
     let requestID: String
     let meter: ChatMeter
     /// The client connection's hang-up signal; nil without a live connection (in-process tests).
     let hangUp: HangUpSignal?
 
-    init(chat: ChatRequest, routing: RoutingContext, requestID: String, meter: ChatMeter, hangUp: HangUpSignal?) {
+    init(chat: ChatRequest, routing: RoutingContext, plan: RoutePlan?, requestID: String, meter: ChatMeter, hangUp: HangUpSignal?) {
         self.chat = chat
         self.routing = routing
+        self.plan = plan
         self.requestID = requestID
         self.meter = meter
         self.hangUp = hangUp

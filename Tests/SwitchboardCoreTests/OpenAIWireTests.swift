@@ -115,6 +115,11 @@ import Testing
         (#"{"error":"x","usage":{"a":1}}"#, true, false),
         (#"{"usage":{"a":1},"error":{"message":"x"}}"#, true, true),
         (#"{"usage""#, false, false),
+        (#"{"choices":[{"delta":{"content":"\"usage\":{\"error\": {"}}]}"#, false, false),
+        ("{\"usage\"\n:\t{\"a\":1}}", true, false),
+        (#"{"a":"\\","error":{"message":"x"}}"#, false, true),
+        (#"{"xusage":{"a":1},"usage_":{"a":1}}"#, false, false),
+        (#"{"usage":{"#, true, false),
     ])
     func findsKeysWithObjectValues(json: String, usage: Bool, error: Bool) {
         var json = json

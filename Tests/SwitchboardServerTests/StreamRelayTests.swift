@@ -128,6 +128,10 @@ private final class FinishingRecordingWriter: FinishingBodyWriter, @unchecked Se
         (#"{"choices":[{"delta":{"content" : "hi"}}]}"#, 2),
         (#"{"choices":[{"delta":{"content":"\"content\":\"xy"}}]}"#, 16),
         (#"{"choices":[{"delta":{"role":"content","content":null}}]}"#, 0),
+        (#"{"id":"a:b","choices":[{"delta":{"content":"x:y"}}]}"#, 3),
+        (#"{"a":"\\","content":"hi"}"#, 2),
+        (#"{"a":"\"content\":\"no\"","content":"hi"}"#, 2),
+        (#"{"mycontent":"abc","content_x":"de"}"#, 0),
     ])
     func deltaBytesCountTheTextSent(chunk: String, bytes: Int) {
         #expect(StreamTally.deltaBytes(in: ByteBuffer(string: chunk)) == bytes)

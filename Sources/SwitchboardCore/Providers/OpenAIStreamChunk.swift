@@ -16,33 +16,25 @@ extension OpenAIProvider {
     }
 }
 
-/// Finds `"usage": {` and `"error": {` in a stream chunk's JSON text by scanning its bytes once, to decide
-/// cheaply whether the chunk needs reading. It may say yes for a match inside a string value (the chunk is then
-/// read, which is still correct); it never says no for a chunk that has the key with an object value.
+/// Finds `"usage": {` and `"error": {` in a stream chunk's JSON text, to decide cheaply whether the chunk needs
+/// reading: it goes from `{` to `{` (`memchr`; a chunk has three or four) and reads the key before each backwards
+/// (``JSONKeyBefore``). It never says no for a chunk that has either key with an object value; it may say yes for
+/// one that is not valid JSON, which is then read, and refused, as before.
 enum JSONKeyScan {
-    private static let usage: StaticString = #""usage""#
-    private static let error: StaticString = #""error""#
-
     /// Which of the two keys the chunk's UTF-8 bytes have with an object value.
     static func objectKeys(in bytes: UnsafeBufferPointer<UInt8>) -> (usage: Bool, error: Bool) {
+        let text = UnsafeRawBufferPointer(bytes)
         var found = (usage: false, error: false)
         var index = 0
-        while index < bytes.count, !(found.usage && found.error) {
-            guard let at = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: UnsafeRawBufferPointer(bytes), from: index) else { break }
-            index = at + 1
-            if !found.usage, ByteSearch.matches(UnsafeRawBufferPointer(bytes), at: at, usage) {
-                found.usage = objectFollows(bytes, from: at + usage.utf8CodeUnitCount)
-            } else if !found.error, ByteSearch.matches(UnsafeRawBufferPointer(bytes), at: at, error) {
-                found.error = objectFollows(bytes, from: at + error.utf8CodeUnitCount)
+        while !(found.usage && found.error), let brace = ByteSearch.firstIndex(of: UInt8(ascii: "{"), in: text, from: index) {
+            index = brace + 1
+            guard let colon = JSONKeyBefore.colon(before: brace, in: text) else { continue }
+            if !found.usage, JSONKeyBefore.isKey("usage", beforeColonAt: colon, in: text) {
+                found.usage = true
+            } else if !found.error, JSONKeyBefore.isKey("error", beforeColonAt: colon, in: text) {
+                found.error = true
             }
         }
         return found
-    }
-
-    /// Whether `{` comes next, after blanks and the colon.
-    private static func objectFollows(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
-        var next = start
-        while next < bytes.count, bytes[next] == UInt8(ascii: ":") || JSONObjectLayout.isWhitespace(bytes[next]) { next += 1 }
-        return next < bytes.count && bytes[next] == UInt8(ascii: "{")
     }
 }

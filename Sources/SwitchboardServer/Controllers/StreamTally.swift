@@ -26,19 +26,18 @@ final class StreamTally: Sendable {
     }
 
     /// Bytes of `content` and tool-call `arguments` text in a chunk, as sent (escapes included), found without
-    /// decoding the JSON: one pass from string to string (`memchr` for each quote), so that a value is skipped
-    /// whole and text inside it is never taken for a key. An unterminated value counts to the chunk's end.
+    /// decoding the JSON: from colon to colon (`memchr`), reading the key before each backwards
+    /// (``JSONKeyBefore``), and skipping a counted value whole, so that text inside it is never taken for a key. An
+    /// unterminated value counts to the chunk's end.
     static func deltaBytes(in payload: ByteBuffer) -> Int {
-        payload.withUnsafeReadableBytes { bytes in
-            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
-            let text = UnsafeBufferPointer(start: base, count: bytes.count)
+        payload.withUnsafeReadableBytes { text in
             var total = 0
             var index = 0
-            while let open = quote(in: text, from: index) {
-                let close = stringEnd(in: text, open: open)
-                index = close + 1
-                guard isTextKey(UnsafeBufferPointer(rebasing: text[(open + 1)..<close])),
-                      let value = stringValue(in: text, afterKey: index)
+            while let colon = ByteSearch.firstIndex(of: UInt8(ascii: ":"), in: text, from: index) {
+                index = colon + 1
+                guard JSONKeyBefore.isKey("content", beforeColonAt: colon, in: text)
+                        || JSONKeyBefore.isKey("arguments", beforeColonAt: colon, in: text),
+                      let value = stringValue(in: text, from: index)
                 else { continue }
                 let valueEnd = stringEnd(in: text, open: value)
                 total += valueEnd - value - 1
@@ -48,41 +47,26 @@ final class StreamTally: Sendable {
         }
     }
 
-    /// Whether a key names text the client is sent: `content` or `arguments`.
-    private static func isTextKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        ByteSearch.equals(UnsafeRawBufferPointer(key), "content") || ByteSearch.equals(UnsafeRawBufferPointer(key), "arguments")
-    }
-
-    /// The index of the next `"` at or after `from`.
-    private static func quote(in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: UnsafeRawBufferPointer(text), from: from)
-    }
-
     /// The index of the quote that closes the string opened at `open` (one not escaped by an odd run of
     /// backslashes), or the text's end when none does.
-    private static func stringEnd(in text: UnsafeBufferPointer<UInt8>, open: Int) -> Int {
+    private static func stringEnd(in text: UnsafeRawBufferPointer, open: Int) -> Int {
         var from = open + 1
-        while let close = quote(in: text, from: from) {
-            var backslashes = 0
-            while close - backslashes - 1 > open, text[close - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
-            if backslashes % 2 == 0 { return close }
+        while let close = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: text, from: from) {
+            if !JSONKeyBefore.isEscaped(quoteAt: close, in: text) { return close }
             from = close + 1
         }
         return text.count
     }
 
-    /// The opening quote of a string value after a key ending just before `from`: a colon, blanks either side.
-    private static func stringValue(in text: UnsafeBufferPointer<UInt8>, afterKey from: Int) -> Int? {
+    /// The opening quote of a string value at `from` (after a colon), blanks before it.
+    private static func stringValue(in text: UnsafeRawBufferPointer, from: Int) -> Int? {
         var index = from
-        var colon = false
         while index < text.count {
             switch text[index] {
-            case UInt8(ascii: ":") where !colon: colon = true
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): break
-            case UInt8(ascii: "\""): return colon ? index : nil
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): index += 1
+            case UInt8(ascii: "\""): return index
             default: return nil
             }
-            index += 1
         }
         return nil
     }

@@ -17,38 +17,45 @@ struct JSONLineWriter {
     mutating func open() { bytes.append(UInt8(ascii: "{")) }
     mutating func close() { bytes.append(UInt8(ascii: "}")) }
 
-    /// `"name":`, after a comma unless it is the first member.
-    mutating func name(_ name: String, first: Bool = false) {
+    /// `"name":`, after a comma unless it is the first member. The writer's own names are literals that need no
+    /// escaping, so their bytes are copied as they are.
+    mutating func name(_ name: StaticString, first: Bool = false) {
+        assert(name.withUTF8Buffer { !$0.contains(where: Self.needsEscape) }, "\(name) needs escaping")
         if !first { bytes.append(UInt8(ascii: ",")) }
-        string(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func member(_ name: String, _ value: Logger.MetadataValue, first: Bool = false) {
-        self.name(name, first: first)
+    /// A member named by metadata (escaped like any string), with a metadata value.
+    mutating func member(named name: String, _ value: Logger.MetadataValue, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
         self.value(value)
     }
 
     /// A member whose value is an integer, written as `.stringConvertible(Int)` would be.
-    mutating func member(_ name: String, _ number: Int) {
+    mutating func member(_ name: StaticString, _ number: Int) {
         self.name(name)
         integer(number)
     }
 
     /// A member whose value is a flag, written as `.stringConvertible(Bool)` would be.
-    mutating func member(_ name: String, _ flag: Bool) {
+    mutating func member(_ name: StaticString, _ flag: Bool) {
         self.name(name)
         boolean(flag)
     }
 
     /// A member whose value is a number, written as `.stringConvertible(Double)` would be.
-    mutating func member(_ name: String, _ number: Double) {
+    mutating func member(_ name: StaticString, _ number: Double) {
         self.name(name)
         double(number)
     }
 
     /// A member whose value is a string.
-    mutating func member(_ name: String, _ text: String) {
+    mutating func member(_ name: StaticString, _ text: String) {
         self.name(name)
         string(text)
     }
@@ -101,28 +108,50 @@ struct JSONLineWriter {
         case .dictionary(let values):
             open()
             for (index, name) in values.keys.sorted().enumerated() {
-                member(name, values[name]!, first: index == 0)
+                member(named: name, values[name]!, first: index == 0)
             }
             close()
         }
     }
 
-    /// `text` as a quoted JSON string.
+    /// `text` as a quoted JSON string: copied in runs between the bytes that need escaping, which are found eight
+    /// bytes at a time (most strings have none).
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
             var runStart = 0
-            for index in utf8.indices {
+            var index = 0
+            while index < utf8.count {
+                if utf8.count - index >= 8, !Self.anyNeedsEscape(UnsafeRawBufferPointer(utf8).loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                index += 1
+                guard Self.needsEscape(byte) else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<(index - 1)]))
                 escape(byte)
-                runStart = index + 1
+                runStart = index
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A control character, a quote or a backslash.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// Whether any of eight bytes ``needsEscape``: a byte below 0x20, or one equal to `"` or `\`, found with the
+    /// usual word tricks (a byte is zero when subtracting one borrows into its top bit, which was clear).
+    private static func anyNeedsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return below0x20 || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 
     private mutating func escape(_ byte: UInt8) {

@@ -63,7 +63,7 @@ public struct StructuredLogHandler: LogHandler {
     /// which is several times cheaper than `JSONSerialization` or appending to a `String`, on a line per request.
     private func jsonLine(level: Logger.Level, message: String, fields: [(name: String, value: Logger.MetadataValue)]) -> String {
         line(level: level, message: message, capacity: fields.count * 32) { line in
-            for field in fields { line.member(field.name, field.value) }
+            for field in fields { line.member(named: field.name, field.value) }
         }
     }
 

@@ -23,7 +23,7 @@ struct JSONLineWriter {
         assert(name.withUTF8Buffer { !$0.contains(where: Self.needsEscape) }, "\(name) needs escaping")
         if !first { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }

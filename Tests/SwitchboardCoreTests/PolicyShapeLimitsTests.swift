@@ -35,10 +35,16 @@ import Testing
         (#"{"a":"\\\"[[[[\\\\"}"#, 1, true),
         (#"[{}, {}, [], [[]]]"#, 3, true),
         (#"[{}, {}, [], [[[]]]]"#, 3, false),
+        (#"{"a":"[[[["#, 1, true),
+        (#"{"a":"x\\\\"}, [[1]]"#, 2, true),
+        (#"{"a":"x\\\\"}, [[[1]]]"#, 2, false),
     ])
     func countsDepthOutsideStrings(_ json: String, limit: Int, accepted: Bool) {
         let result = Result { () throws(GatewayError) in try RequestShapeLimits.checkDepth(Array(json.utf8), limit: limit) }
         #expect(((try? result.get()) != nil) == accepted)
+        // A collection without contiguous storage is read the same way.
+        let lazy = Result { () throws(GatewayError) in try RequestShapeLimits.checkDepth(Array(json.utf8).lazy.map { $0 }, limit: limit) }
+        #expect(((try? lazy.get()) != nil) == accepted)
     }
 
     @Test func acceptsRequestsWithinTheDefaults() throws {

@@ -50,14 +50,9 @@ public struct RequestShapeLimits: Sendable, Equatable {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "\""):
-                var from = index + 1
-                while true {
-                    // An unterminated string is malformed: the decoder reports it.
-                    guard let close = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: bytes, from: from) else { return false }
-                    from = close + 1
-                    if !JSONKeyBefore.isEscaped(quoteAt: close, in: bytes) { break }
-                }
-                index = from
+                // An unterminated string is malformed: the decoder reports it.
+                guard let close = JSONBytes.closingQuote(from: index + 1, in: bytes) else { return false }
+                index = close + 1
                 continue
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1

@@ -18,7 +18,7 @@ extension OpenAIProvider {
 
 /// Finds `"usage": {` and `"error": {` in a stream chunk's JSON text, to decide cheaply whether the chunk needs
 /// reading: it goes from `{` to `{` (`memchr`; a chunk has three or four) and reads the key before each backwards
-/// (``JSONKeyBefore``). It never says no for a chunk that has either key with an object value; it may say yes for
+/// (``JSONBytes``). It never says no for a chunk that has either key with an object value; it may say yes for
 /// one that is not valid JSON, which is then read, and refused, as before.
 enum JSONKeyScan {
     /// Which of the two keys the chunk's UTF-8 bytes have with an object value.
@@ -28,10 +28,10 @@ enum JSONKeyScan {
         var index = 0
         while !(found.usage && found.error), let brace = ByteSearch.firstIndex(of: UInt8(ascii: "{"), in: text, from: index) {
             index = brace + 1
-            guard let colon = JSONKeyBefore.colon(before: brace, in: text) else { continue }
-            if !found.usage, JSONKeyBefore.isKey("usage", beforeColonAt: colon, in: text) {
+            guard let colon = JSONBytes.colon(before: brace, in: text) else { continue }
+            if !found.usage, JSONBytes.isKey("usage", beforeColonAt: colon, in: text) {
                 found.usage = true
-            } else if !found.error, JSONKeyBefore.isKey("error", beforeColonAt: colon, in: text) {
+            } else if !found.error, JSONBytes.isKey("error", beforeColonAt: colon, in: text) {
                 found.error = true
             }
         }

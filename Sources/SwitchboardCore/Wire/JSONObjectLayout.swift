@@ -104,22 +104,14 @@ struct JSONObjectLayout: Sendable {
             }
         }
 
+        /// Skips a string: to its closing quote, then a check that no control byte lies inside (JSON has them
+        /// only escaped). Both a word or a vector at a time (``JSONBytes``).
         mutating func skipString() -> Bool {
-            index += 1
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: "\""):
-                    index += 1
-                    return true
-                case UInt8(ascii: "\\"):
-                    index += 2
-                case 0..<0x20:
-                    return false
-                default:
-                    index += 1
-                }
-            }
-            return false
+            guard let close = JSONBytes.closingQuote(from: index + 1, in: bytes),
+                  !JSONBytes.hasControlByte(bytes, in: (index + 1)..<close)
+            else { return false }
+            index = close + 1
+            return true
         }
 
         /// Skips a nested object or array, tracking brackets outside strings: which closer each open level

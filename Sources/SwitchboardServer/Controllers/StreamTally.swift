@@ -27,7 +27,7 @@ final class StreamTally: Sendable {
 
     /// Bytes of `content` and tool-call `arguments` text in a chunk, as sent (escapes included), found without
     /// decoding the JSON: from colon to colon (`memchr`), reading the key before each backwards
-    /// (``JSONKeyBefore``), and skipping a counted value whole, so that text inside it is never taken for a key. An
+    /// (``JSONBytes``), and skipping a counted value whole, so that text inside it is never taken for a key. An
     /// unterminated value counts to the chunk's end.
     static func deltaBytes(in payload: ByteBuffer) -> Int {
         payload.withUnsafeReadableBytes { text in
@@ -35,8 +35,8 @@ final class StreamTally: Sendable {
             var index = 0
             while let colon = ByteSearch.firstIndex(of: UInt8(ascii: ":"), in: text, from: index) {
                 index = colon + 1
-                guard JSONKeyBefore.isKey("content", beforeColonAt: colon, in: text)
-                        || JSONKeyBefore.isKey("arguments", beforeColonAt: colon, in: text),
+                guard JSONBytes.isKey("content", beforeColonAt: colon, in: text)
+                        || JSONBytes.isKey("arguments", beforeColonAt: colon, in: text),
                       let value = stringValue(in: text, from: index)
                 else { continue }
                 let valueEnd = stringEnd(in: text, open: value)
@@ -47,15 +47,9 @@ final class StreamTally: Sendable {
         }
     }
 
-    /// The index of the quote that closes the string opened at `open` (one not escaped by an odd run of
-    /// backslashes), or the text's end when none does.
+    /// The index of the quote that closes the string opened at `open`, or the text's end when none does.
     private static func stringEnd(in text: UnsafeRawBufferPointer, open: Int) -> Int {
-        var from = open + 1
-        while let close = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: text, from: from) {
-            if !JSONKeyBefore.isEscaped(quoteAt: close, in: text) { return close }
-            from = close + 1
-        }
-        return text.count
+        JSONBytes.closingQuote(from: open + 1, in: text) ?? text.count
     }
 
     /// The opening quote of a string value at `from` (after a colon), blanks before it.

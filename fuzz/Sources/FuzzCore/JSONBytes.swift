@@ -1,0 +1,1 @@
+../../../Sources/SwitchboardCore/Wire/JSONBytes.swift

@@ -330,5 +330,8 @@ import Testing
     @Test func theDateHeaderIsIMFFixdate() {
         #expect(HTTPDateHeader.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDateHeader.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        let dates = HTTPDateHeader()
+        #expect(dates.field(now: Date(timeIntervalSince1970: 784_111_777.9)).value == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(dates.field(now: Date(timeIntervalSince1970: 784_111_778.1)).value == "Sun, 06 Nov 1994 08:49:38 GMT")
     }
 }

@@ -48,7 +48,7 @@ struct RequestServing: Sendable {
 
     /// Sets the `Date` and `Server` headers every response carries.
     func stamp(_ headers: inout HTTPFields) {
-        headers.appendNew(HTTPField(name: .date, value: dates.value()))
+        headers.appendNew(dates.field())
         headers.appendNew(serverField)
     }
 
@@ -114,15 +114,16 @@ private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
-/// The `Date` header's value (RFC 9110's IMF-fixdate), formatted once per second.
+/// The `Date` field (RFC 9110's IMF-fixdate), made once per second: formatting it, and making a field (which
+/// checks its value byte by byte), took about 1% of a proxied request's instructions when done for each.
 final class HTTPDateHeader: Sendable {
-    private let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private let cache = Mutex<(second: Int, field: HTTPField)>((-1, HTTPField(name: .date, value: "")))
 
-    func value(now: Date = Date()) -> String {
+    func field(now: Date = Date()) -> HTTPField {
         let second = Int(now.timeIntervalSince1970)
         return cache.withLock { cache in
-            if cache.second != second { cache = (second, Self.format(second)) }
-            return cache.text
+            if cache.second != second { cache = (second, HTTPField(name: .date, value: Self.format(second))) }
+            return cache.field
         }
     }
 

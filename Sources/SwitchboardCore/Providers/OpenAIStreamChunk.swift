@@ -28,10 +28,12 @@ enum JSONKeyScan {
         var index = 0
         while !(found.usage && found.error), let brace = ByteSearch.firstIndex(of: UInt8(ascii: "{"), in: text, from: index) {
             index = brace + 1
-            guard let colon = JSONBytes.colon(before: brace, in: text) else { continue }
-            if !found.usage, JSONBytes.isKey("usage", beforeColonAt: colon, in: text) {
+            guard let colon = JSONBytes.colon(before: brace, in: text), let name = JSONBytes.nameEnd(beforeColonAt: colon, in: text) else {
+                continue
+            }
+            if !found.usage, JSONBytes.isKey("usage", endingAt: name, in: text) {
                 found.usage = true
-            } else if !found.error, JSONBytes.isKey("error", beforeColonAt: colon, in: text) {
+            } else if !found.error, JSONBytes.isKey("error", endingAt: name, in: text) {
                 found.error = true
             }
         }

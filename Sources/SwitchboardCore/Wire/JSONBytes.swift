@@ -37,15 +37,20 @@ public enum JSONBytes {
         return false
     }
 
-    /// Whether the member name ending before the `:` at `colon` is `key`.
-    public static func isKey(_ key: StaticString, beforeColonAt colon: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+    /// The closing quote of the member name before the `:` at `colon` (blanks between), if an unescaped quote is
+    /// there; read the name with ``isKey(_:endingAt:in:)``.
+    public static func nameEnd(beforeColonAt colon: Int, in bytes: UnsafeRawBufferPointer) -> Int? {
         var close = colon - 1
         while close >= 0, JSONObjectLayout.isWhitespace(bytes[close]) { close -= 1 }
+        guard close >= 0, bytes[close] == UInt8(ascii: "\""), !isEscaped(quoteAt: close, in: bytes) else { return nil }
+        return close
+    }
+
+    /// Whether the member name whose closing quote is at `close` (from ``nameEnd(beforeColonAt:in:)``) is `key`.
+    public static func isKey(_ key: StaticString, endingAt close: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         let open = close - key.utf8CodeUnitCount - 1
-        guard open >= 0, bytes[close] == UInt8(ascii: "\""), bytes[open] == UInt8(ascii: "\""),
-              ByteSearch.matches(bytes, at: open + 1, key)
-        else { return false }
-        return !isEscaped(quoteAt: open, in: bytes) && !isEscaped(quoteAt: close, in: bytes)
+        guard open >= 0, bytes[open] == UInt8(ascii: "\""), ByteSearch.matches(bytes, at: open + 1, key) else { return false }
+        return !isEscaped(quoteAt: open, in: bytes)
     }
 
     /// The index of the `:` before `index`, blanks between, if there is one.

@@ -35,8 +35,8 @@ final class StreamTally: Sendable {
             var index = 0
             while let colon = ByteSearch.firstIndex(of: UInt8(ascii: ":"), in: text, from: index) {
                 index = colon + 1
-                guard JSONBytes.isKey("content", beforeColonAt: colon, in: text)
-                        || JSONBytes.isKey("arguments", beforeColonAt: colon, in: text),
+                guard let name = JSONBytes.nameEnd(beforeColonAt: colon, in: text),
+                      JSONBytes.isKey("content", endingAt: name, in: text) || JSONBytes.isKey("arguments", endingAt: name, in: text),
                       let value = stringValue(in: text, from: index)
                 else { continue }
                 let valueEnd = stringEnd(in: text, open: value)

@@ -57,7 +57,7 @@ public struct OpenAIProvider: LLMProvider {
     /// plain, else by the decoder); otherwise the whole body is decoded.
     static func usage(ofCompletion body: ByteBuffer) -> Usage?? {
         let usageRange: Range<Int>?? = body.withUnsafeReadableBytes { bytes in
-            JSONObjectLayout(bytes).map { $0.range(of: "usage") }
+            JSONObjectSpans(bytes).map { $0.range(of: "usage", in: bytes) }
         }
         switch usageRange {
         case .some(.none):

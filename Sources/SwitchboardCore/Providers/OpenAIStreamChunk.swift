@@ -1,13 +1,13 @@
 extension OpenAIProvider {
     /// The usage of a stream chunk, read without a JSON decoder, and whether the chunk carries nothing else
-    /// (no choices): for a chunk that is a plain object (``JSONObjectLayout``) with no `error` member, a plain
+    /// (no choices): for a chunk that is a plain object (``JSONObjectSpans``) with no `error` member, a plain
     /// `usage` (``Usage/plain(_:)``) and `choices` absent, `null` or an array. Nil otherwise, and the chunk is
     /// decoded instead. Like every other chunk it is forwarded as it came, so only what the tally needs is read.
     static func plainUsageChunk(_ bytes: UnsafeRawBufferPointer) -> (usage: Usage, usageOnly: Bool)? {
-        guard let layout = JSONObjectLayout(bytes), layout.range(of: "error") == nil, let usageRange = layout.range(of: "usage"),
-              let usage = Usage.plain(UnsafeRawBufferPointer(rebasing: bytes[usageRange]))
+        guard let members = JSONObjectSpans(bytes), members.range(of: "error", in: bytes) == nil,
+              let usageRange = members.range(of: "usage", in: bytes), let usage = Usage.plain(UnsafeRawBufferPointer(rebasing: bytes[usageRange]))
         else { return nil }
-        guard let choicesRange = layout.range(of: "choices") else { return (usage, true) }
+        guard let choicesRange = members.range(of: "choices", in: bytes) else { return (usage, true) }
         let choices = UnsafeRawBufferPointer(rebasing: bytes[choicesRange])
         if choices.elementsEqual("null".utf8) { return (usage, true) }
         guard choices.first == UInt8(ascii: "[") else { return nil }

@@ -1,0 +1,1 @@
+../../../Sources/SwitchboardCore/Wire/JSONObjectSpans.swift

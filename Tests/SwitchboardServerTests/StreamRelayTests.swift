@@ -132,6 +132,7 @@ private final class FinishingRecordingWriter: FinishingBodyWriter, @unchecked Se
         (#"{"a":"\\","content":"hi"}"#, 2),
         (#"{"a":"\"content\":\"no\"","content":"hi"}"#, 2),
         (#"{"mycontent":"abc","content_x":"de"}"#, 0),
+        ("{\"content\"\t:\"ab\",\"ts\":\"cd\",\"xnt\":\"e\"}", 2),
     ])
     func deltaBytesCountTheTextSent(chunk: String, bytes: Int) {
         #expect(StreamTally.deltaBytes(in: ByteBuffer(string: chunk)) == bytes)

@@ -10,10 +10,12 @@ each binary first: valgrind cannot read the Swift compiler's DWARF 5. Needs valg
 when missing).
 
 Run: python3 bench/instructions.py BINARY [BINARY ...]. Knobs: I_MODE (json|stream, default json), I_DUR (seconds
-counted, default 8), I_TOP (self-cost rows to print per binary, default 0)."""
+counted, default 8), I_TOP (self-cost rows to print per binary, default 0), I_WORDS (words in the prompt, default 8,
+as the report's; 2000 is a prompt of about 12 KB, to see the costs that grow with the body)."""
 import os, re, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import clients
 import harness as h
 
 if not shutil.which("valgrind"):
@@ -21,6 +23,7 @@ if not shutil.which("valgrind"):
 mode = os.environ.get("I_MODE", "json")
 duration = int(os.environ.get("I_DUR", "8"))
 top = int(os.environ.get("I_TOP", "0"))
+words = int(os.environ.get("I_WORDS", "8"))
 
 
 def count(binary):
@@ -34,6 +37,8 @@ def count(binary):
     h.write_configs(0)
     env = h.gateway_env(h.OUT / "data")
     targets = h.Targets(h.create_virtual_key(env))
+    model = ("sse/" if mode == "stream" else "openai/") + "gpt-4o-mini"
+    targets.body_file("switchboard-full", mode).write_bytes(clients.chat_body(model, stream=mode == "stream", words=words))
     output = h.OUT / "callgrind.out"
     p = h.Processes()
     try:

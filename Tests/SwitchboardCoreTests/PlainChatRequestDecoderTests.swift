@@ -70,6 +70,7 @@ import Testing
         #"{"model":"m","messages":[{"role":"user","content":"x"}],"x":01}"#,
         #"{"model":"m","messages":[{"role":"user","content":"x"}],"x":1.}"#,
         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"raw\ttab\"}]}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a longer text with a raw\ttab deep inside\"}]}",
         #"{"model":"m","messages":[{"role":"user","content":"\ud83d alone"}]}"#,
         #"{"model":"m","messages":[{"role":"user","content":"\x"}]}"#,
         #"{"model":"m","messages":[{"role":"user","content":"x"}]} trailing"#,

@@ -51,7 +51,7 @@ public struct ContentPolicy: Sendable {
     public func apply(to request: ChatRequest) throws(GatewayError) -> ChatRequest {
         let messages = request.typed.messages
         if let limit = settings.maxInputCharacters {
-            let total = messages.reduce(0) { $0 + Self.texts(of: $1.content).reduce(0) { $0 + $1.unicodeScalars.count } }
+            let total = messages.reduce(0) { $0 + Self.texts(of: $1.content).reduce(0) { $0 + $1.unicodeScalarCount } }
             if total > limit {
                 throw Self.violation(
                     "max_input_characters", detail: "the messages contain \(total) characters; the limit is \(limit)",

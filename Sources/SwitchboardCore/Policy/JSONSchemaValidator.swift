@@ -172,7 +172,7 @@ private struct SchemaEvaluation {
         let maximum = keywords["maxLength"].flatMap(JSONSemantics.nonNegativeInteger)
         if minimum != nil || maximum != nil {
             // JSON Schema counts code points, not grapheme clusters.
-            let length = string.unicodeScalars.count
+            let length = string.unicodeScalarCount
             if let minimum, length < minimum { fail(path, "must be at least \(minimum) characters long") }
             if let maximum, length > maximum { fail(path, "must be at most \(maximum) characters long") }
         }

@@ -84,8 +84,8 @@ public struct RequestShapeLimits: Sendable, Equatable {
         }
         var total = 0
         for message in typed.messages {
-            for text in ContentPolicy.texts(of: message.content) { total += text.unicodeScalars.count }
-            for call in message.toolCalls ?? [] { total += call.function.arguments.unicodeScalars.count }
+            for text in ContentPolicy.texts(of: message.content) { total += text.unicodeScalarCount }
+            for call in message.toolCalls ?? [] { total += call.function.arguments.unicodeScalarCount }
             if total > maxTotalCharacters {
                 throw .invalidRequest(
                     "'messages' contain more than \(maxTotalCharacters) characters (max_total_characters).",

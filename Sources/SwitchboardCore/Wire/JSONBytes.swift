@@ -18,6 +18,20 @@ public enum JSONBytes {
         return nil
     }
 
+    /// Whether `bytes` are all ASCII: eight at a time.
+    public static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while bytes.count - index >= 8 {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// Whether `bytes[range]` hold a control character (below 0x20), which JSON allows in a string only escaped:
     /// eight bytes at a time.
     public static func hasControlByte(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) -> Bool {

@@ -56,4 +56,34 @@ import Testing
         #expect(bare["public_model"] as DatabaseValue == "".databaseValue, "an empty string is stored as one, not NULL")
         #expect((bare["ttfb_ms"] as DatabaseValue).isNull)
     }
+
+    /// A batch of nineteen goes in as two statements of eight rows and three of one: every row as it went in, in
+    /// the batch's order.
+    @Test func groupedRowsComeBackInOrder() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-usage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(directory: directory)
+        let records = (0..<19).map { index in
+            var record = Self.records[index % 2]
+            record.requestID = "req-\(index)-" + String(repeating: "é", count: index * 7)
+            record.promptTokens = index
+            record.tenant = index.isMultiple(of: 3) ? nil : "tenant-\(index)"
+            record.errorType = index.isMultiple(of: 4) ? "" : record.errorType
+            return record
+        }
+        try await SQLiteUsageRepository(database: database).append(records)
+        let rows = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_record ORDER BY rowid") }
+        #expect(rows.count == records.count)
+        for (row, record) in zip(rows, records) {
+            #expect(row["request_id"] == record.requestID)
+            #expect(row["prompt_tokens"] == record.promptTokens)
+            #expect(row["tenant"] as String? == record.tenant)
+            #expect(row["key_id"] as String? == record.keyID)
+            #expect(row["public_model"] == record.publicModel)
+            #expect(row["error_type"] as String? == record.errorType)
+            #expect(row["cost_nanos"] == record.cost.nanos)
+            #expect(row["ttfb_ms"] as Int? == record.timeToFirstByteMilliseconds)
+            #expect(row["attempts"] == record.attempts)
+        }
+    }
 }

@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import clients
 import harness as h
 
+h.require_packages()
+
 binaries = {"A": Path(sys.argv[1]).resolve(), "B": Path(sys.argv[2]).resolve()}
 conc = [int(c) for c in os.environ.get("AB_CONC", "1,32").split(",")]
 modes = os.environ.get("AB_MODES", "json,stream").split(",")

@@ -66,6 +66,23 @@ HOLD_MODEL = "gpt-4o-mini@first-chunk-delay-ms=0,chunk-delay-ms=5000"
 TIMED_MODEL = "gpt-4o-mini@chunk-delay-ms=20"
 ADMIN_KEY = "bench-admin-key-not-a-secret"
 
+# The load generator and the origin: bench/run installs them, and the side tools (ab.py, instructions.py, heap.py,
+# quick.py, profile.py, switches.py) call require_packages themselves, since they may be the first thing run.
+LOAD_TOOLS = {"wrk": "wrk", "nginx": "nginx-light"}
+
+
+def require_packages(tools=None, **more):
+    """Installs the Debian packages of the commands that are missing: tools maps a command to its package."""
+    wanted = {**(LOAD_TOOLS if tools is None else tools), **more}
+    missing = sorted({package for command, package in wanted.items() if not shutil.which(command)})
+    if not missing:
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Fixed upstream answers (what nginx serves): a realistic completion, and a 12-token stream with usage.
 

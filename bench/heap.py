@@ -10,9 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import clients
 import harness as h
 
-missing = [package for package, tool in (("heaptrack", "heaptrack"), ("gdb", "gdb")) if not shutil.which(tool)]
-if missing:
-    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
+h.require_packages(heaptrack="heaptrack", gdb="gdb")
 count = int(os.environ.get("BENCH_STREAMS", "1000"))
 if h.OUT.exists():
     shutil.rmtree(h.OUT)

@@ -18,8 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import clients
 import harness as h
 
-if not shutil.which("valgrind"):
-    subprocess.run(["apt-get", "install", "-y", "-qq", "valgrind"], check=True)
+h.require_packages(valgrind="valgrind")
 mode = os.environ.get("I_MODE", "json")
 duration = int(os.environ.get("I_DUR", "8"))
 top = int(os.environ.get("I_TOP", "0"))

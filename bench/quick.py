@@ -8,6 +8,8 @@ import os, sys, statistics, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
+
+h.require_packages()
 conc = [int(c) for c in os.environ.get("Q_CONC", "1,32").split(",")]
 modes = os.environ.get("Q_MODES", "json,stream").split(",")
 dur = int(os.environ.get("Q_DUR", "3"))

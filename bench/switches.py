@@ -10,6 +10,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
 
+h.require_packages(perf="linux-perf")
+
 mode = os.environ.get("P_MODE", "json")
 conc = int(os.environ.get("P_CONC", "1"))
 dur = int(os.environ.get("P_DUR", "2"))

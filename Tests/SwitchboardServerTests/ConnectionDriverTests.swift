@@ -233,8 +233,12 @@ import Testing
             let answer = await connection.readToEnd()
             #expect(Self.statusLines(answer).map { $0.prefix(13) } == ["HTTP/1.1 413 "])
             #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
-            // In pieces: a closed socket answers the first with a reset, which fails the writes after it.
-            for _ in 0..<(length / 2048 - 1) { try await connection.send(String(repeating: "a", count: 2048)) }
+            // In pieces: a closed socket answers the first with a reset, which fails the writes after it. Few and
+            // large, so that they all arrive within the gateway's linger (2 s) on a loaded machine: 127 pieces of
+            // 2 KB took longer than that in a full parallel test run.
+            let piece = String(repeating: "a", count: 16 * 1024)
+            try await connection.send(String(repeating: "a", count: 14 * 1024))
+            for _ in 0..<(length / piece.utf8.count - 1) { try await connection.send(piece) }
             try await connection.closeOutput()
             await connection.waitUntilClosed()
             #expect(connection.errors == [])

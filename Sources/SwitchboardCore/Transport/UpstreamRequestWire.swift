@@ -18,11 +18,11 @@ enum UpstreamRequestWire {
         wire.writeStaticString("POST ")
         wire.writeString(target.path)
         wire.writeStaticString(" HTTP/1.1\r\nhost: ")
-        wire.writeString(target.origin.hostHeader)
+        target.origin.writeHostHeader(into: &wire)
         wire.writeStaticString("\r\n")
         for (name, value) in headers { wire.writeHeaderLine(name: name, value: value) }
         wire.writeStaticString("content-type: application/json\r\ncontent-length: ")
-        wire.writeString(String(body.readableBytes))
+        wire.writeDecimal(body.readableBytes)
         wire.writeStaticString("\r\n\r\n")
         wire.writeImmutableBuffer(body)
         return wire

@@ -1,13 +1,22 @@
+import NIOCore
+
 /// The scheme, host and port of an upstream: what a pooled connection is good for.
 struct UpstreamOrigin: Hashable, Sendable {
     var usesTLS: Bool
     var host: String
     var port: Int
 
-    /// The `Host` header value: the host, with the port when it is not the scheme's default.
-    var hostHeader: String {
-        let host = self.host.utf8.contains(UInt8(ascii: ":")) ? "[\(self.host)]" : self.host
-        return port == (usesTLS ? 443 : 80) ? host : "\(host):\(port)"
+    /// Writes the `Host` header value: the host (an IPv6 address in brackets), with the port when it is not the
+    /// scheme's default. Written in place, since every upstream request carries it.
+    func writeHostHeader(into buffer: inout ByteBuffer) {
+        let isIPv6 = host.utf8.contains(UInt8(ascii: ":"))
+        if isIPv6 { buffer.writeStaticString("[") }
+        buffer.writeString(host)
+        if isIPv6 { buffer.writeStaticString("]") }
+        if port != (usesTLS ? 443 : 80) {
+            buffer.writeStaticString(":")
+            buffer.writeDecimal(port)
+        }
     }
 }
 

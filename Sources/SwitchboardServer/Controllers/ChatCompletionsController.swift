@@ -110,7 +110,7 @@ struct ChatCompletionsController {
         headers.reserveCapacity(20)
         headers.append(HTTPField(name: RouteHeader.provider, value: route.provider))
         headers.append(HTTPField(name: RouteHeader.model, value: route.upstreamModel))
-        headers.append(HTTPField(name: RouteHeader.attempts, value: String(route.attempts)))
+        headers.append(HTTPField(name: RouteHeader.attempts, value: String(decimal: route.attempts)))
         if let fallback = route.fallbackFrom { headers.append(HTTPField(name: RouteHeader.fallback, value: fallback)) }
         if let deployment = route.deployment { headers.append(HTTPField(name: RouteHeader.deployment, value: deployment)) }
         return headers

@@ -101,8 +101,8 @@ final class ChatMeter: Sendable {
         guard let limits = ticket?.rateLimits else { return }
         for names in RateLimitHeaderNames.all {
             guard let tightest = limits[names.unit] else { continue }
-            headers.append(HTTPField(name: names.limit, value: String(tightest.limit)))
-            headers.append(HTTPField(name: names.remaining, value: String(tightest.remaining)))
+            headers.append(HTTPField(name: names.limit, value: String(decimal: tightest.limit)))
+            headers.append(HTTPField(name: names.remaining, value: String(decimal: tightest.remaining)))
             headers.append(HTTPField(name: names.reset, value: Self.duration(tightest.resetSeconds)))
         }
     }
@@ -161,9 +161,9 @@ final class ChatMeter: Sendable {
 
     /// OpenAI's reset format: `250ms`, `12s`, `1m30s`.
     static func duration(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded(.up)))ms" }
+        if seconds < 1 { return String(decimal: Int((seconds * 1000).rounded(.up))) + "ms" }
         let whole = Int(seconds.rounded(.up))
-        return whole < 60 ? "\(whole)s" : "\(whole / 60)m\(whole % 60)s"
+        return whole < 60 ? String(decimal: whole) + "s" : String(decimal: whole / 60) + "m" + String(decimal: whole % 60) + "s"
     }
 }
 

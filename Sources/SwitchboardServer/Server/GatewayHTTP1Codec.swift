@@ -203,7 +203,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 extension ByteBuffer {
     fileprivate mutating func writeStatusLine(http10: Bool, status: HTTPResponse.Status) {
         writeStaticString(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        writeString(String(status.code))
+        writeDecimal(status.code)
         writeStaticString(" ")
         writeString(status.reasonPhrase)
         writeStaticString("\r\n")

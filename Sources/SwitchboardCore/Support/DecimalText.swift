@@ -6,9 +6,6 @@ import NIOCore
 /// (about 250 instructions each, callgrind), and a request formats about a dozen: header values, the status
 /// line, lengths. These count the digits, then write them backwards straight into the destination.
 public enum DecimalText {
-    /// The most bytes an `Int` takes in decimal, its sign included.
-    static let maxLength = 20
-
     /// How many bytes `value` takes in decimal, its sign included.
     @inline(__always)
     static func length(of value: Int) -> Int {
@@ -52,7 +49,7 @@ extension ByteBuffer {
     @discardableResult
     public mutating func writeDecimal(_ value: Int) -> Int {
         let length = DecimalText.length(of: value)
-        return writeWithUnsafeMutableBytes(minimumWritableBytes: DecimalText.maxLength) { output in
+        return writeWithUnsafeMutableBytes(minimumWritableBytes: length) { output in
             DecimalText.write(value, length: length, into: output)
         }
     }

@@ -22,7 +22,7 @@ public enum JSONBytes {
     public static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         while bytes.count - index >= 8 {
-            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highs != 0 { return false }
             index += 8
         }
         while index < bytes.count {
@@ -32,16 +32,30 @@ public enum JSONBytes {
         return true
     }
 
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any of the eight bytes of `word` is below 0x20: such a byte, and only such a byte, borrows into its
+    /// top bit, which was clear, when 0x20 is taken from each byte.
+    @inline(__always)
+    public static func hasControlByte(inWord word: UInt64) -> Bool {
+        (word &- ones &* 0x20) & ~word & highs != 0
+    }
+
+    /// Whether any of the eight bytes of `word` equals `byte` (a byte is zero when subtracting one borrows into its
+    /// top bit, which was clear).
+    @inline(__always)
+    public static func hasByte(_ byte: UInt8, inWord word: UInt64) -> Bool {
+        let difference = word ^ (ones &* UInt64(byte))
+        return (difference &- ones) & ~difference & highs != 0
+    }
+
     /// Whether `bytes[range]` hold a control character (below 0x20), which JSON allows in a string only escaped:
     /// eight bytes at a time.
     public static func hasControlByte(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var index = range.lowerBound
         while range.upperBound - index >= 8 {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            // A byte below 0x20 borrows into its top bit, which was clear, when 0x20 is taken from each byte.
-            if (word &- ones &* 0x20) & ~word & highs != 0 { return true }
+            if hasControlByte(inWord: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return true }
             index += 8
         }
         while index < range.upperBound {

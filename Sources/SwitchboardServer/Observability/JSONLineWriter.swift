@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchboardCore
 
 /// Writes one JSON log line as UTF-8 bytes. Numbers and booleans given as `.stringConvertible` stay numbers
 /// and booleans; everything else is a string, array or object. Strings are copied in runs between the bytes
@@ -144,14 +145,10 @@ struct JSONLineWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    /// Whether any of eight bytes ``needsEscape``: a byte below 0x20, or one equal to `"` or `\`, found with the
-    /// usual word tricks (a byte is zero when subtracting one borrows into its top bit, which was clear).
+    /// Whether any of eight bytes ``needsEscape``: a byte below 0x20, or one equal to `"` or `\`.
     private static func anyNeedsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
-        return below0x20 || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+        JSONBytes.hasControlByte(inWord: word) || JSONBytes.hasByte(UInt8(ascii: "\""), inWord: word)
+            || JSONBytes.hasByte(UInt8(ascii: "\\"), inWord: word)
     }
 
     private mutating func escape(_ byte: UInt8) {

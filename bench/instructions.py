@@ -11,7 +11,8 @@ when missing).
 
 Run: python3 bench/instructions.py BINARY [BINARY ...]. Knobs: I_MODE (json|stream, default json), I_DUR (seconds
 counted, default 8), I_TOP (self-cost rows to print per binary, default 0), I_WORDS (words in the prompt, default 8,
-as the report's; 2000 is a prompt of about 12 KB, to see the costs that grow with the body)."""
+as the report's; 2000 is a prompt of about 12 KB, to see the costs that grow with the body), I_KEY (the bearer key sent
+instead of the virtual key: any wrong key counts a refused request, 401, from the connection to the error body)."""
 import os, re, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +37,8 @@ def count(binary):
     h.write_configs(0)
     env = h.gateway_env(h.OUT / "data")
     targets = h.Targets(h.create_virtual_key(env))
+    if os.environ.get("I_KEY"):
+        targets.keys["switchboard-full"] = os.environ["I_KEY"]
     model = ("sse/" if mode == "stream" else "openai/") + "gpt-4o-mini"
     targets.body_file("switchboard-full", mode).write_bytes(clients.chat_body(model, stream=mode == "stream", words=words))
     output = h.OUT / "callgrind.out"

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOFoundationCompat
 import SwitchboardCore
 @testable import SwitchboardServer
 import Testing
@@ -14,6 +16,20 @@ import Testing
         #expect(error?.objectValue?.keys.sorted() == ["code", "message", "param", "type"])
         if let code { #expect(error?["code"]?.stringValue == code) }
         if let param { #expect(error?["param"]?.stringValue == param) }
+    }
+
+    @Test func errorBodyIsExactJSONWithNullsAndEscapes() throws {
+        let plain = GatewayError(status: 401, type: "invalid_request_error", code: "invalid_api_key", message: "No key.")
+        #expect(String(buffer: plain.jsonBody)
+            == #"{"error":{"code":"invalid_api_key","message":"No key.","param":null,"type":"invalid_request_error"}}"#)
+
+        let message = "quote \" backslash \\ tab \t newline \n bell \u{07} é 🙂 </script>"
+        let odd = GatewayError(status: 400, type: "invalid_request_error", message: message, param: "messages[0].content")
+        let parsed = try JSONSerialization.jsonObject(with: Data(buffer: odd.jsonBody)) as? [String: [String: Any]]
+        #expect(parsed?["error"]?["message"] as? String == message)
+        #expect(parsed?["error"]?["param"] as? String == "messages[0].content")
+        #expect(parsed?["error"]?["code"] is NSNull)
+        #expect(parsed?["error"]?.keys.sorted() == ["code", "message", "param", "type"])
     }
 
     @Test func malformedJSONIs400() async throws {

@@ -86,28 +86,3 @@ public struct GatewayError: Error, Sendable, Equatable {
         message: "The gateway failed to handle the request. The request id in X-Request-ID identifies it in the logs."
     )
 }
-
-/// The encodable body of an error response.
-public struct ErrorBody: Codable, Sendable {
-    /// The `error` object.
-    public struct Detail: Codable, Sendable {
-        public var message: String
-        public var type: String
-        public var code: String?
-        public var param: String?
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(message, forKey: .message)
-            try container.encode(type, forKey: .type)
-            try container.encode(code, forKey: .code)
-            try container.encode(param, forKey: .param)
-        }
-    }
-
-    public var error: Detail
-
-    public init(_ error: GatewayError) {
-        self.error = Detail(message: error.message, type: error.type, code: error.code, param: error.param)
-    }
-}

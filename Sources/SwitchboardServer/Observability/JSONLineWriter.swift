@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import SwitchboardCore
 
 /// Writes one JSON log line as UTF-8 bytes. Numbers and booleans given as `.stringConvertible` stay numbers
@@ -14,6 +15,9 @@ struct JSONLineWriter {
 
     /// The line so far.
     var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The bytes so far, in a buffer.
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
     mutating func open() { bytes.append(UInt8(ascii: "{")) }
     mutating func close() { bytes.append(UInt8(ascii: "}")) }
@@ -59,6 +63,12 @@ struct JSONLineWriter {
     mutating func member(_ name: StaticString, _ text: String) {
         self.name(name)
         string(text)
+    }
+
+    /// A member whose value is a string or `null`.
+    mutating func member(_ name: StaticString, _ text: String?, first: Bool = false) {
+        self.name(name, first: first)
+        if let text { string(text) } else { bytes.append(contentsOf: "null".utf8) }
     }
 
     private mutating func boolean(_ flag: Bool) {

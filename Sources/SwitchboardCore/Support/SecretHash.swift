@@ -6,7 +6,12 @@ public enum SecretHash {
     public static func sha256Hex(_ secret: String) -> String {
         var secret = secret
         // Hashed from the string's own bytes, without copying them into an array first.
-        let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return secret.withUTF8 { sha256Hex(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The lowercase hex SHA-256 of `bytes`.
+    public static func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digest = SHA256.hash(data: bytes)
         // Written straight into the string's storage: this runs on every authenticated request. The digest is
         // read in place; iterating it copies its bytes into an array first.
         return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { output in

@@ -56,8 +56,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func identify(_ request: Request) throws(GatewayError) -> CallerIdentity {
-        guard let token = Self.token(in: request) else { throw GatewayError.unauthorized }
-        let hash = SecretHash.sha256Hex(token)
+        guard let hash = Self.credentialHash(in: request) else { throw GatewayError.unauthorized }
         if SecretHash.constantTimeEquals(hash, adminKeyHash) { return .admin }
         guard let identity = directory.identity(forHash: hash), identity.key.isUsable(at: clock.now()) else {
             throw GatewayError.unauthorized
@@ -67,25 +66,35 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     static let apiKeyHeader = HTTPField.Name("x-api-key")!
 
-    /// The credential: `Authorization: Bearer <token>` (scheme case-insensitive, blanks around the token
-    /// ignored), else `x-api-key`. Read from the header's UTF-8 bytes: it runs on every request.
-    static func token(in request: Request) -> String? {
-        if let authorization = request.headers.value(of: .authorization) {
-            return bearerToken(authorization)
+    /// The SHA-256 hex of the credential: `Authorization: Bearer <token>` (scheme case-insensitive, blanks
+    /// around the token ignored), else `x-api-key`. The token is hashed from the header value's own bytes,
+    /// without a string of its own: this runs on every request.
+    static func credentialHash(in request: Request) -> String? {
+        if var authorization = request.headers.value(of: .authorization) {
+            return authorization.withUTF8 { bytes in
+                bearerTokenRange(in: bytes).map { SecretHash.sha256Hex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[$0]))) }
+            }
         }
-        if let apiKey = request.headers.value(of: apiKeyHeader), !apiKey.isEmpty { return apiKey }
+        if let apiKey = request.headers.value(of: apiKeyHeader), !apiKey.isEmpty { return SecretHash.sha256Hex(apiKey) }
         return nil
     }
 
+    /// The token of an `Authorization` value, or nil when it is not `Bearer` with a token.
     static func bearerToken(_ authorization: String) -> String? {
-        let bytes = authorization.utf8
-        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
-              bytes[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        var authorization = authorization
+        return authorization.withUTF8 { bytes in bearerTokenRange(in: bytes).map { String(decoding: bytes[$0], as: UTF8.self) } }
+    }
+
+    /// Where the token is in an `Authorization` value's bytes.
+    private static func bearerTokenRange(in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let scheme = 6  // "bearer"
+        guard bytes.count > scheme, bytes[scheme] == UInt8(ascii: " ") else { return nil }
+        for (offset, letter) in "bearer".utf8.enumerated() where bytes[offset] | 0x20 != letter { return nil }
         let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        let rest = bytes[bytes.index(after: space)...]
-        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else {
-            return nil
-        }
-        return String(authorization[first...last])
+        var start = scheme + 1
+        var end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        return start < end ? start..<end : nil
     }
 }

@@ -16,16 +16,19 @@ public enum SecretHash {
         // read in place; iterating it copies its bytes into an array first.
         return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { output in
             digest.withUnsafeBytes { bytes in
-                for (offset, byte) in bytes.enumerated() {
-                    output[2 * offset] = hexDigits[Int(byte >> 4)]
-                    output[2 * offset + 1] = hexDigits[Int(byte & 0x0F)]
+                for offset in 0..<bytes.count {
+                    output[2 * offset] = hexDigit(bytes[offset] >> 4)
+                    output[2 * offset + 1] = hexDigit(bytes[offset] & 0x0F)
                 }
                 return 2 * bytes.count
             }
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// The lowercase hex digit of a nibble.
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
 
     /// Compares two strings in time that depends only on their lengths. Reads the strings' contiguous UTF-8
     /// storage: walking two `UTF8View`s in step costs an index check per byte, and this runs on every request.

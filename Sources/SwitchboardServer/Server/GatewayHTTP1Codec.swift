@@ -72,14 +72,15 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             var asked = Asked(isHTTP10: head.version == .http1_0, isHEAD: head.method == .HEAD)
-            var fields = HTTPFields(head.headers, splitCookie: false)
+            let (converted, host) = RequestFields.convert(head.headers)
+            var fields = converted
             if asked.isHTTP10 {
                 asked.keepsAliveHTTP10 = head.isKeepAlive
                 if !head.isKeepAlive, !fields.asksToClose { fields.append(HTTPField(name: .connection, value: "close")) }
             }
             unanswered.append(asked)
             do {
-                context.fireChannelRead(wrapInboundOut(.head(try Self.request(head, fields: fields))))
+                context.fireChannelRead(wrapInboundOut(.head(try Self.request(head, fields: fields, host: host))))
             } catch {
                 context.fireErrorCaught(error)
             }
@@ -92,14 +93,14 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request in HTTP types. An origin-form target (`/path?query`, what every client sends a server) is
     /// the path as it is; NIO's own conversion parses every target with `URLComponents` to find that out.
-    private static func request(_ head: HTTPRequestHead, fields: HTTPFields) throws -> HTTPRequest {
+    private static func request(_ head: HTTPRequestHead, fields: HTTPFields, host: String?) throws -> HTTPRequest {
         guard head.uri.utf8.first == UInt8(ascii: "/") else {
             var converted = try HTTPRequest(head, secure: false, splitCookie: false)
             converted.headerFields = fields
             return converted
         }
         return HTTPRequest(
-            method: try HTTPRequest.Method(head.method), scheme: "http", authority: head.headers.first(name: "host"), path: head.uri,
+            method: try HTTPRequest.Method(head.method), scheme: "http", authority: host, path: head.uri,
             headerFields: fields
         )
     }

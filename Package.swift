@@ -64,6 +64,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
+                "CConcurrencyHook",
                 "SwitchboardCore",
                 "SwitchboardStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),

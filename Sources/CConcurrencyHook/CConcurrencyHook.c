@@ -10,3 +10,11 @@ bool switchboard_install_enqueue_global_hook(const void *hook) {
     const void *unset = 0;
     return atomic_compare_exchange_strong(&swift_task_enqueueGlobal_hook, &unset, hook);
 }
+
+// The task allocator's entry points, as compiled async code calls them (Swift calling convention).
+extern void *swift_task_alloc(size_t size) __attribute__((swiftcall));
+extern void swift_task_dealloc(void *pointer) __attribute__((swiftcall));
+
+void switchboard_reserve_task_frames(size_t bytes) {
+    swift_task_dealloc(swift_task_alloc(bytes));
+}

@@ -24,4 +24,22 @@ import Testing
         #expect(answer == 42)
         #expect(Self.enqueued.load(ordering: .relaxed) > before)
     }
+
+    /// The reserve calls the runtime's allocator directly, with its calling convention: a wrong one would crash or
+    /// corrupt the task's frames, which the nested awaits after it use.
+    @Test func reservingTaskFramesLeavesTasksAndFramesIntact() async {
+        switchboard_reserve_task_frames(64)
+        let sums = await Task {
+            switchboard_reserve_task_frames(16 * 1024)
+            return await Self.nestedSum(depth: 40)
+        }.value
+        #expect(sums == (1...40).reduce(0, +))
+    }
+
+    private static func nestedSum(depth: Int) async -> Int {
+        guard depth > 0 else { return 0 }
+        let local = [depth]
+        await Task.yield()
+        return local[0] + (await nestedSum(depth: depth - 1))
+    }
 }

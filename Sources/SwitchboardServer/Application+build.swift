@@ -77,7 +77,10 @@ public func buildApplication(
             onRunning: dependencies.onMetricsServerRunning, logger: dependencies.logger
         ))
     }
-    let serving = RequestServing(router: router, routes: routes, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName)
+    let serving = RequestServing(
+        router: router, routes: routes, logger: dependencies.logger, serverName: GatewayHTTP1Channel.serverName,
+        everyAnswer: SecurityHeaders.everyAnswer(hsts: configuration.hsts)
+    )
     // Every connection reports its client hanging up, so a request can be cancelled without giving up keep-alive.
     servers.append(GatewayListener(
         configuration: .init(
@@ -99,9 +102,9 @@ func buildRouter(
     let governance = dependencies.governance
     let router = Router(context: GatewayRequestContext.self)
     let tracing = RequestTracingMiddleware<GatewayRequestContext>(tracer: dependencies.tracer)
-    let edge = EdgeMiddleware(securityHeaders: SecurityHeaders(
-        allowedOrigins: dependencies.configuration.corsAllowedOrigins, hsts: dependencies.configuration.hsts
-    ), requestIDs: RequestIDGenerator())
+    let edge = EdgeMiddleware(
+        securityHeaders: SecurityHeaders(allowedOrigins: dependencies.configuration.corsAllowedOrigins), requestIDs: RequestIDGenerator()
+    )
     router.add(middleware: tracing)
     router.add(middleware: edge)
     let registry = executor.registry

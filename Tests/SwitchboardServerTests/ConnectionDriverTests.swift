@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOCore
 import SwitchboardCore
 import Testing
@@ -332,10 +333,14 @@ import Testing
     }
 
     @Test func theDateHeaderIsIMFFixdate() {
-        #expect(HTTPDateHeader.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(HTTPDateHeader.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
-        let dates = HTTPDateHeader()
-        #expect(dates.field(now: Date(timeIntervalSince1970: 784_111_777.9)).value == "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(dates.field(now: Date(timeIntervalSince1970: 784_111_778.1)).value == "Sun, 06 Nov 1994 08:49:38 GMT")
+        #expect(ResponseStamp.imfFixdate(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(ResponseStamp.imfFixdate(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        let stamp = ResponseStamp(serverName: "sb")
+        #expect(String(buffer: stamp.dateLine(now: Date(timeIntervalSince1970: 784_111_777.9))) == "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n")
+        #expect(String(buffer: stamp.dateLine(now: Date(timeIntervalSince1970: 784_111_778.1))) == "Date: Sun, 06 Nov 1994 08:49:38 GMT\r\n")
+        var lines = ByteBuffer()
+        ResponseStamp(serverName: "sb", fields: [HTTPField(name: .xContentTypeOptions, value: "nosniff")])
+            .write(into: &lines, now: Date(timeIntervalSince1970: 0))
+        #expect(String(buffer: lines) == "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\nServer: sb\r\nX-Content-Type-Options: nosniff\r\n")
     }
 }

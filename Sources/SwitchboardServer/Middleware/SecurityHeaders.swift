@@ -10,20 +10,22 @@ import SwitchboardCore
 struct SecurityHeaders: Sendable {
     /// Origins allowed to call from a browser, e.g. `https://app.example.com`.
     let allowedOrigins: Set<String>
-    /// Whether to send `Strict-Transport-Security` (only when served behind TLS).
-    let hsts: Bool
 
     static let forbiddenOrigin = GatewayError(
         status: 403, type: "invalid_request_error", code: "origin_not_allowed", message: "Cross-origin requests from this origin are not allowed."
     )
     static let frameOptions = HTTPField.Name("X-Frame-Options")!
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
-    /// The fields every answer gets, made once (a field checks its value when it is made).
-    static let alwaysFields = [
-        HTTPField(name: .xContentTypeOptions, value: "nosniff"),
-        HTTPField(name: frameOptions, value: "DENY"),
-        HTTPField(name: referrerPolicy, value: "no-referrer"),
-    ]
+    /// The fields every answer gets, whatever its route: the listener's codec writes them
+    /// (``RequestServing/init(router:routes:logger:serverName:everyAnswer:)``), with `Strict-Transport-Security`
+    /// when `hsts` is on (only behind TLS).
+    static func everyAnswer(hsts: Bool) -> [HTTPField] {
+        [
+            HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+            HTTPField(name: frameOptions, value: "DENY"),
+            HTTPField(name: referrerPolicy, value: "no-referrer"),
+        ] + (hsts ? [strictTransport] : [])
+    }
     static let noStore = HTTPField(name: .cacheControl, value: "no-store")
     static let strictTransport = HTTPField(name: .strictTransportSecurity, value: "max-age=31536000; includeSubDomains")
     static let allowedMethods = "GET, POST, PATCH, DELETE, OPTIONS"
@@ -44,15 +46,14 @@ struct SecurityHeaders: Sendable {
         ])
     }
 
-    /// Adds the cross-origin headers for an allowed `origin` and the security headers to `response`.
+    /// Adds the cross-origin headers for an allowed `origin`, and `Cache-Control: no-store` unless the route set
+    /// its own, to `response`. The fixed security fields are ``everyAnswer(hsts:)``'s.
     func apply(to response: inout Response, origin: String?) {
         if let origin, allowedOrigins.contains(origin) {
             response.headers[.accessControlAllowOrigin] = origin
             response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
-        for field in Self.alwaysFields { response.headers.appendNew(field) }
         if !response.headers.has(.cacheControl) { response.headers.append(Self.noStore) }
-        if hsts { response.headers.appendNew(Self.strictTransport) }
     }
 }

@@ -25,7 +25,7 @@ struct GatewayHTTP1Channel: Sendable {
         // Outbound headers are checked by HTTPTypes already. The driver queues pipelined requests and answers
         // malformed ones itself.
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-        try pipeline.addHandler(GatewayHTTP1Codec())
+        try pipeline.addHandler(GatewayHTTP1Codec(stamp: serving.stamp))
         try pipeline.addHandlers(connectionHandlers())
         try pipeline.addHandler(RequestDriver(limits: limits, serve: serving))
     }

@@ -63,10 +63,16 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     /// A write takes the buffer out while it appends (`take()`): appending to a copy that this property still
     /// shared copied the whole buffer first, twice per JSON answer.
     private var output: ByteBuffer?
+    /// The fields every final answer carries.
+    private let stamp: ResponseStamp
     /// Body parts up to this size are copied into ``output``; larger ones go out as they are.
     static let copyLimit = 16 * 1024
     /// The first capacity of a response's buffer: a head and a typical JSON answer, without growing it.
     static let headCapacity = 2048
+
+    init(stamp: ResponseStamp) {
+        self.stamp = stamp
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -162,7 +168,7 @@ final class GatewayHTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         // The answer to HEAD says what a GET would carry, and carries nothing.
         if asked.isHEAD { framing = .noBody }
         buffer.writeStatusLine(http10: asked.isHTTP10, status: response.status)
-        buffer.write(fields: response.headerFields, omitting: omit, adding: extra)
+        buffer.write(fields: response.headerFields, omitting: omit, adding: extra, stamp: stamp)
         output = buffer
     }
 
@@ -213,11 +219,14 @@ extension ByteBuffer {
     /// The fields, each on its line, and the blank line that ends them. Read by position: iterating the fields
     /// copied each one (its name's two strings and its value), three retains and three releases a field. Values
     /// are read as strings, which every field here is: NIO's decoder and the gateway make no byte-valued fields.
-    fileprivate mutating func write(fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: HTTPField? = nil) {
+    fileprivate mutating func write(
+        fields: HTTPFields, omitting omit: GatewayHTTP1Codec.Omitted = .init(), adding extra: HTTPField? = nil, stamp: ResponseStamp? = nil
+    ) {
         for index in fields.indices where !(omit.any && omit.covers(fields[index].name)) {
             writeHeaderLine(name: fields[index].name.rawName, value: fields[index].value)
         }
         if let extra { writeHeaderLine(name: extra.name.rawName, value: extra.value) }
+        stamp?.write(into: &self)
         writeStaticString("\r\n")
     }
 }

@@ -205,10 +205,9 @@ final class RequestDriver: ChannelDuplexHandler, RemovableChannelHandler {
             cancelDeadline()
             state = .responding(discardingBody: true)
             let body = GatewayError.malformedHTTP.jsonBody
-            var head = HTTPResponse(status: .badRequest, headerFields: [
+            let head = HTTPResponse(status: .badRequest, headerFields: [
                 .contentType: "application/json", .contentLength: String(body.readableBytes),
             ])
-            serve.stamp(&head.headerFields)
             try? write(.head(head))
             try? write(.body(body))
             end(nil)

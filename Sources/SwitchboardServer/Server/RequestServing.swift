@@ -21,24 +21,23 @@ struct RequestServing: Sendable {
     let routes: GatewayRoutes
     /// The logger each request's context starts from.
     let logger: Logger
-    /// The `Server` header's value.
-    let serverName: String
-    /// The `Server` field, made once.
-    private let serverField: HTTPField
-    let dates = HTTPDateHeader()
+    /// The fields every answer carries, written by the connection's codec.
+    let stamp: ResponseStamp
     /// Bytes of async frames the request task's allocator holds in one slab from the start
     /// (`switchboard_reserve_task_frames`): 24 `malloc` calls per proxied request became a few, 2% of its
     /// instructions. A stream's task is its own, so holding 10,000 streams does not grow with it.
     static let frameReserve = 16 * 1024
 
-    /// Serves `router`'s routes.
-    init(router: Router<GatewayRequestContext>, routes: GatewayRoutes = GatewayRoutes(), logger: Logger, serverName: String) {
+    /// Serves `router`'s routes; every answer carries `Server: serverName` and `everyAnswer`.
+    init(
+        router: Router<GatewayRequestContext>, routes: GatewayRoutes = GatewayRoutes(), logger: Logger, serverName: String,
+        everyAnswer: [HTTPField] = []
+    ) {
         let responder = router.buildResponder()
         self.routes = routes
         self.respond = { request, context in try await responder.respond(to: request, context: context) }
         self.logger = logger
-        self.serverName = serverName
-        self.serverField = HTTPField(name: .server, value: serverName)
+        self.stamp = ResponseStamp(serverName: serverName, fields: everyAnswer)
     }
 
     /// Starts the request's task, isolated to the connection's event loop. `body` is the gathered body, nil when
@@ -49,12 +48,6 @@ struct RequestServing: Sendable {
                 await serve(request, body: body, channel: channel, outlet: outlet, isolation: isolation)
             }
         }
-    }
-
-    /// Sets the `Date` and `Server` headers every response carries.
-    func stamp(_ headers: inout HTTPFields) {
-        headers.appendNew(dates.field())
-        headers.appendNew(serverField)
     }
 
     private func serve(
@@ -76,7 +69,6 @@ struct RequestServing: Sendable {
             logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])
             response = Response(status: .internalServerError)
         }
-        stamp(&response.headers)
         let head = response.head
         let body = response.body
         guard body.contentLength == nil else {
@@ -118,31 +110,4 @@ private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
-}
-
-/// The `Date` field (RFC 9110's IMF-fixdate), made once per second: formatting it, and making a field (which
-/// checks its value byte by byte), took about 1% of a proxied request's instructions when done for each.
-final class HTTPDateHeader: Sendable {
-    private let cache = Mutex<(second: Int, field: HTTPField)>((-1, HTTPField(name: .date, value: "")))
-
-    func field(now: Date = Date()) -> HTTPField {
-        let second = Int(now.timeIntervalSince1970)
-        return cache.withLock { cache in
-            if cache.second != second { cache = (second, HTTPField(name: .date, value: Self.format(second))) }
-            return cache.field
-        }
-    }
-
-    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static func format(_ secondsSince1970: Int) -> String {
-        var seconds = time_t(secondsSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-    }
 }

@@ -62,9 +62,11 @@ struct ChatCompletionsController {
 
     @inline(never)
     private static func answerResponse(_ executed: ExecutedCompletion, call: AdmittedChat, policy: RequestPolicy, identity: CallerIdentity?) throws -> Response {
-        var headers = routeHeaders(executed.route)
-        call.meter.appendRateLimitHeaders(to: &headers)
         let answer = try policy.checkAnswer(executed.completion, identity: identity)
+        // `Content-Length` first: Hummingbird's `Response` looks for it by name and sets it when it is missing,
+        // a scan comparing every field's name and a set by name, about 2k instructions.
+        var headers = routeHeaders(executed.route, first: HTTPField(name: .contentLength, value: String(decimal: answer.body.readableBytes)))
+        call.meter.appendRateLimitHeaders(to: &headers)
         headers.append(contentsOf: try policy.checkToolCalls(in: answer, request: call.chat))
         headers.appendNew(RouteHeader.json)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
@@ -105,9 +107,10 @@ struct ChatCompletionsController {
     /// Headers that say which upstream answered, with room for the rest of the response's (rate limits, the
     /// edge's security headers and request id, the date): reserved once rather than doubled twice, since a
     /// stream holds its response headers for its whole life.
-    static func routeHeaders(_ route: UpstreamRoute) -> HTTPFields {
+    static func routeHeaders(_ route: UpstreamRoute, first: HTTPField? = nil) -> HTTPFields {
         var headers = HTTPFields()
         headers.reserveCapacity(20)
+        if let first { headers.append(first) }
         headers.append(HTTPField(name: RouteHeader.provider, value: route.provider))
         headers.append(HTTPField(name: RouteHeader.model, value: route.upstreamModel))
         headers.append(HTTPField(name: RouteHeader.attempts, value: String(decimal: route.attempts)))

@@ -15,7 +15,11 @@ extension GatewayError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: headers, body: .init(byteBuffer: jsonBody))
+        let body = jsonBody
+        // `Content-Length` first, so that `Response` finds it at once instead of scanning and setting it by name.
+        var fields: HTTPFields = [.contentLength: String(decimal: body.readableBytes)]
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
 
     /// The OpenAI-shaped JSON body, members in sorted order: `{"error":{"code","message","param","type"}}`.

@@ -16,31 +16,43 @@ public struct KeyIdentity: Sendable, Equatable {
     }
 }
 
-/// The authentication cache: every key by its hash, with its tenant, in memory so that checking a key on
+/// The authentication cache: every key by its hash, paired with its tenant, in memory so that checking a key on
 /// the request path takes one dictionary lookup. Reloaded whenever keys or tenants change.
 public final class KeyDirectory: Sendable {
-    private struct Snapshot {
-        var byHash: [String: VirtualKey] = [:]
-        var tenants: [String: Tenant] = [:]
+    /// A key's hash (lowercase hex SHA-256) as a dictionary key. A digest is uniformly distributed, so its first
+    /// eight bytes are hashed rather than all 64 (a lookup hashed 64 bytes on every request); the table holds only
+    /// the operator's keys and `Hasher` is seeded per process, so a caller cannot crowd a bucket. Equality still
+    /// compares the whole hash.
+    private struct DigestKey: Hashable {
+        let hex: String
+
+        func hash(into hasher: inout Hasher) {
+            let prefix = hex.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.count >= 8 ? UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self) : nil
+            }
+            if let prefix = prefix ?? nil { hasher.combine(prefix) } else { hasher.combine(hex) }
+        }
     }
 
-    private let snapshot = Mutex(Snapshot())
+    /// Every usable pairing of a key and its tenant, by the key's hash.
+    private let identities = Mutex<[DigestKey: KeyIdentity]>([:])
 
     public init() {}
 
-    /// Replaces the contents.
+    /// Replaces the contents. A key whose tenant is not among `tenants` is left out.
     public func replace(keys: [VirtualKey], tenants: [Tenant]) {
-        var next = Snapshot()
-        for key in keys { next.byHash[key.hash] = key }
-        for tenant in tenants { next.tenants[tenant.name] = tenant }
-        snapshot.withLock { $0 = next }
+        let tenantsByName = Dictionary(tenants.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        var next: [DigestKey: KeyIdentity] = [:]
+        next.reserveCapacity(keys.count)
+        for key in keys {
+            guard let tenant = tenantsByName[key.tenant] else { continue }
+            next[DigestKey(hex: key.hash)] = KeyIdentity(key: key, tenant: tenant)
+        }
+        identities.withLock { $0 = next }
     }
 
     /// The key whose secret hashes to `hash`, with its tenant; `nil` when unknown (usability is checked by the caller).
     public func identity(forHash hash: String) -> KeyIdentity? {
-        snapshot.withLock { snapshot in
-            guard let key = snapshot.byHash[hash], let tenant = snapshot.tenants[key.tenant] else { return nil }
-            return KeyIdentity(key: key, tenant: tenant)
-        }
+        identities.withLock { $0[DigestKey(hex: hash)] }
     }
 }

@@ -142,6 +142,52 @@ import Testing
         try await finish(server)
     }
 
+    @Test func aConsumerThatLetsGoOfAStreamBeforeItsEndClosesTheConnection() async throws {
+        let release = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
+        let server = try await ScriptedHTTPServer { _ in .answerInTwoSteps(first: "data: 1\n\n", rest: "data: 2\n\n", release: release.futureResult) }
+        var closes = server.closes.makeAsyncIterator()
+        do {
+            let response = try await pool.execute(
+                url: server.url, headers: [], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+            )
+            guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
+            #expect(try await body.makeAsyncIterator().next().map { String(buffer: $0) } == "data: 1\n\n")
+        }
+        // The body is gone unfinished: its connection cannot be reused and closes.
+        #expect(await closes.next() == 1)
+        release.succeed()
+        #expect(try await collect(server).0 == 200, "the next request gets a connection of its own")
+        #expect(server.accepted == 2)
+        try await finish(server)
+    }
+
+    @Test func cancellingAStreamsConsumerWhileItWaitsEndsItsBodyAndClosesTheConnection() async throws {
+        let release = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
+        let server = try await ScriptedHTTPServer { _ in .answerInTwoSteps(first: "data: 1\n\n", rest: "data: 2\n\n", release: release.futureResult) }
+        var closes = server.closes.makeAsyncIterator()
+        let response = try await pool.execute(
+            url: server.url, headers: [], body: Self.body, mode: .stream(errorBodyLimit: 1024), timeouts: .init()
+        )
+        guard case .streaming(let body) = response.body else { Issue.record("not streamed"); return }
+        let (firstChunks, firstChunk) = AsyncStream<Void>.makeStream()
+        let consumer = Task {
+            var chunks: [String] = []
+            for try await chunk in body {
+                chunks.append(String(buffer: chunk))
+                firstChunk.yield()
+            }
+            return chunks
+        }
+        var signals = firstChunks.makeAsyncIterator()
+        await signals.next()
+        consumer.cancel()
+        // The wait for the held-back rest ends as the body's end, and the unfinished exchange drops its connection.
+        #expect(try await consumer.value == ["data: 1\n\n"])
+        #expect(await closes.next() == 1)
+        release.succeed()
+        try await finish(server)
+    }
+
     @Test func cancellingTheCallerClosesItsConnection() async throws {
         let (arrivals, arrived) = AsyncStream<Void>.makeStream()
         let server = try await ScriptedHTTPServer { _ in

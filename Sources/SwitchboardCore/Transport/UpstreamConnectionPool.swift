@@ -72,7 +72,7 @@ public final class UpstreamConnectionPool: Sendable {
             // and back on its own, two more executor hops per request. (This closure itself still runs on the
             // global executor: `withTaskCancellationHandler` does not keep the caller's isolation for it.)
             try await withUnsafeThrowingContinuation { continuation in
-                exchange.promise.futureResult.whenComplete { continuation.resume(with: $0) }
+                exchange.promise.futureResult.whenComplete { continuation.resume(with: $0.map { $0.take() }) }
             }
         } onCancel: {
             loop.execute { exchange.fail(CancellationError()) }

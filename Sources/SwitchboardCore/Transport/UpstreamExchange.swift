@@ -12,12 +12,22 @@ struct UpstreamResponse: Sendable {
 
     var head: HTTPResponseHead
     var body: Body
-}
 
-/// A streamed response body, as the connection reads it.
-typealias UpstreamBodyStream = NIOThrowingAsyncSequenceProducer<
-    ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamBodyDelegate
->
+    /// The response on its way to the caller, taken out once: a future keeps its value for as long as it lives,
+    /// and the exchange's promise would otherwise keep a streamed body's consumer handle, so that a caller who
+    /// lets go of the body early would not be noticed.
+    final class Handoff: @unchecked Sendable {
+        private var response: UpstreamResponse?
+
+        init(_ response: UpstreamResponse) { self.response = response }
+
+        /// The response; called once, by the one caller, after the promise completed.
+        func take() -> UpstreamResponse {
+            defer { response = nil }
+            return response!
+        }
+    }
+}
 
 /// One upstream request from the moment it is asked for until its response ends or fails: its deadlines,
 /// the connection it runs on, and the promise (or body stream) its caller waits on.
@@ -39,7 +49,7 @@ final class UpstreamExchange: @unchecked Sendable {
     let mode: Mode
     let timeouts: UpstreamTimeouts
     let loop: any EventLoop
-    let promise: EventLoopPromise<UpstreamResponse>
+    let promise: EventLoopPromise<UpstreamResponse.Handoff>
 
     private(set) var isFinished = false
     /// True once any part of the response arrived (a reused connection that closes before is retried once).
@@ -49,7 +59,7 @@ final class UpstreamExchange: @unchecked Sendable {
     private var connection: HTTP1Connection?
     private var responseHead: HTTPResponseHead?
     private var gathered = ByteBuffer()
-    private var source: UpstreamBodyStream.Source?
+    private var source: UpstreamBody?
     /// When the answer must have begun; nil once a stream's head arrived (a gathered answer stays bound by it).
     private var firstByteDeadline: NIODeadline?
     private var lastRead = NIODeadline.now()
@@ -63,7 +73,7 @@ final class UpstreamExchange: @unchecked Sendable {
         self.mode = mode
         self.timeouts = timeouts
         self.loop = loop
-        self.promise = loop.makePromise(of: UpstreamResponse.self)
+        self.promise = loop.makePromise(of: UpstreamResponse.Handoff.self)
     }
 
     /// Starts the deadlines, watched by `deadlines`; called on `loop` before a connection is sought.
@@ -107,12 +117,9 @@ final class UpstreamExchange: @unchecked Sendable {
             return
         }
         firstByteDeadline = nil
-        let made = UpstreamBodyStream.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,
-            delegate: UpstreamBodyDelegate(exchange: self)
-        )
-        source = made.source
-        promise.succeed(UpstreamResponse(head: head, body: .streaming(made.sequence)))
+        let body = UpstreamBody(loop: loop, exchange: self)
+        source = body
+        promise.succeed(.init(UpstreamResponse(head: head, body: .streaming(UpstreamBodyStream(body)))))
     }
 
     func didReceive(body part: ByteBuffer) {
@@ -149,7 +156,7 @@ final class UpstreamExchange: @unchecked Sendable {
         if let source {
             source.finish()
         } else if let responseHead {
-            promise.succeed(UpstreamResponse(head: responseHead, body: .collected(gathered)))
+            promise.succeed(.init(UpstreamResponse(head: responseHead, body: .collected(gathered))))
         }
     }
 
@@ -184,22 +191,7 @@ final class UpstreamExchange: @unchecked Sendable {
         deadlines?.untrack(self)
         deadlines = nil
         connection = nil
-        // The body stream's storage holds its delegate, which holds this exchange: let go of it.
+        // The body holds this exchange until it ends: let go of it.
         source = nil
-    }
-}
-
-/// Relays a body stream's demand to its exchange, on the exchange's event loop.
-struct UpstreamBodyDelegate: NIOAsyncSequenceProducerDelegate {
-    let exchange: UpstreamExchange
-
-    func produceMore() {
-        let exchange = exchange
-        exchange.loop.execute { exchange.consumerWantsMore() }
-    }
-
-    func didTerminate() {
-        let exchange = exchange
-        exchange.loop.execute { exchange.consumerStopped() }
     }
 }

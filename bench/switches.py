@@ -4,7 +4,10 @@ function that continues after the switch), runs wrk on the full path, and prints
 function, demangled. `swift_task_switch` is called wherever async code may change executors; under NIO's
 global-executor hook most such calls enqueue the task on its event loop again (see bench/notes.md). Needs perf
 with uprobes (root). Knobs: P_MODE (json|stream, default json), P_CONC (default 1), P_DUR (seconds, default 2),
-SW_TOP (rows, default 40), BENCH_BINARY. Run: python3 bench/switches.py"""
+SW_TOP (rows, default 40), BENCH_BINARY, SW_PROBE (`switch`, the default, or `alloc`: probes `swift_task_alloc`
+instead and prints, by calling function, how many task allocations a request makes and of what sizes, which is how
+a request's async frames were found to take a slab of their own each; see bench/notes.md).
+Run: python3 bench/switches.py"""
 import bisect, collections, os, re, subprocess, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -16,14 +19,18 @@ mode = os.environ.get("P_MODE", "json")
 conc = int(os.environ.get("P_CONC", "1"))
 dur = int(os.environ.get("P_DUR", "2"))
 top = int(os.environ.get("SW_TOP", "40"))
+allocs = os.environ.get("SW_PROBE", "switch") == "alloc"
+# x86-64: for swift_task_switch the async context travels in r14, so the first ordinary argument (rdi) is the resume
+# function; for swift_task_alloc rdi is the size and the return address, on top of the stack, is the caller.
+function = "swift_task_alloc" if allocs else "swift_task_switch"
+spec = "swift_task_alloc fn=+0(%sp):u64 size=%di:u64" if allocs else "swift_task_switch fn=%di:u64"
 # The Concurrency runtime: its shared library, or the binary itself when linked with --static-swift-stdlib.
 runtime = next((line.split("=>")[1].split()[0] for line in subprocess.run(["ldd", str(h.BINARY)], capture_output=True, text=True).stdout.splitlines()
                 if "libswift_Concurrency" in line), str(h.BINARY))
-# x86-64: the async context travels in r14, so the first ordinary argument (rdi) is the resume function.
-subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", "swift_task_switch"], capture_output=True)
-added = subprocess.run(["perf", "probe", "-x", runtime, "--add", "swift_task_switch fn=%di:u64"], check=True, capture_output=True, text=True)
+subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", function], capture_output=True)
+added = subprocess.run(["perf", "probe", "-x", runtime, "--add", spec], check=True, capture_output=True, text=True)
 # The event's group is perf's own abbreviation of the file name (`sb-alloc` becomes `probe_sb`): read it back.
-event = re.search(r"(probe_\w+:swift_task_switch)", added.stdout + added.stderr).group(1)
+event = re.search(rf"(probe_\w+:{function})", added.stdout + added.stderr).group(1)
 data = h.OUT / "switches.data"
 p = h.Processes()
 try:
@@ -44,10 +51,14 @@ try:
     recorder.wait()
 finally:
     p.stop_all()
-    subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", "swift_task_switch"], capture_output=True)
+    subprocess.run(["perf", "probe", "-q", "-x", runtime, "-d", function], capture_output=True)
 
 trace = subprocess.run(["perf", "script", "-i", str(data)], capture_output=True, text=True).stdout
-calls = collections.Counter(int(match.group(1)) for match in re.finditer(r"fn=([0-9]+)", trace))
+samples = [(int(match.group(1)), int(match.group(2) or 0)) for match in re.finditer(r"fn=([0-9]+)(?: size=([0-9]+))?", trace)]
+calls = collections.Counter(address for address, _ in samples)
+sizes_at = collections.defaultdict(collections.Counter)
+for address, size in samples:
+    sizes_at[address][size] += 1
 symbols = {}
 
 
@@ -68,9 +79,14 @@ def symbol(address):
 
 
 by_function = collections.Counter()
+sizes_by_function = collections.defaultdict(collections.Counter)
 for address, count in calls.items():
     by_function[symbol(address)] += count
-print(f"{mode} c={conc}: {requests} requests, {sum(calls.values()) / max(1, requests):.1f} swift_task_switch calls per request")
+    sizes_by_function[symbol(address)].update(sizes_at[address])
+print(f"{mode} c={conc}: {requests} requests, {sum(calls.values()) / max(1, requests):.1f} {function} calls per request")
 for (name, library), count in by_function.most_common(top):
     readable = subprocess.run(["swift", "demangle", "--compact", name], capture_output=True, text=True).stdout.strip() or name
-    print(f"{count / max(1, requests):6.2f}  {readable[:160]}  [{library}]")
+    sizes = ""
+    if allocs:
+        sizes = "  bytes: " + ", ".join(f"{size} x{n / max(1, requests):.2f}" for size, n in sizes_by_function[(name, library)].most_common(3))
+    print(f"{count / max(1, requests):6.2f}  {readable[:140]}  [{library}]{sizes}")

@@ -242,6 +242,8 @@ struct StreamRelay: Sendable {
     /// behind the in-flight gauges' writer).
     static func finish(_ transfer: UnsafeWriterTransfer, after last: ByteBuffer) async throws {
         do {
+            // The in-flight middleware's writer, the usual one, by its type first (see `ReleasingWriter`).
+            if let writer = transfer.writer as? ReleasingWriter { return try await writer.finish(after: last) }
             if let writer = transfer.writer as? any FinishingBodyWriter { return try await writer.finish(after: last) }
             try await transfer.writer.write(last)
             try await transfer.writer.finish(nil)

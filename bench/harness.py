@@ -381,7 +381,10 @@ def time_to_first_token(targets, samples=300, timed_samples=30):
             clients.time_to_first_token(port, path, body, key)
         for index in range(samples if case == "origin" else timed_samples):
             for target, port, path, body, key in entries[index % len(entries):] + entries[:index % len(entries)]:
-                times[target].append(clients.time_to_first_token(port, path, body, key) * 1000)
+                try:
+                    times[target].append(clients.time_to_first_token(port, path, body, key) * 1000)
+                except OSError as error:
+                    raise RuntimeError(f"time to first token, {case} case, sample {index}: {target} on port {port}: {error!r}") from error
         summary = {}
         for target, values in times.items():
             values.sort()

@@ -38,11 +38,12 @@ def time_to_first_token(port, path, body, key=None, timeout=10.0):
             if not chunk:
                 break
             received += chunk
-            head, _, payload = received.partition(b"\r\n\r\n")
+            head, separator, payload = received.partition(b"\r\n\r\n")
+            if separator and not head.startswith(b"HTTP/1.1 200"):
+                # An error answer is not a stream: it ends without `[DONE]` on a connection kept open.
+                raise RuntimeError(f"port {port}: {head.splitlines()[0]!r} {payload[:200]!r}")
             if first is None and b"data:" in payload:
                 first = time.perf_counter() - start
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise RuntimeError(f"port {port}: {head.splitlines()[0]!r}")
             if first is not None and b"[DONE]" in payload:
                 break
         if first is None:

@@ -37,7 +37,9 @@ struct UpstreamBodyStream: AsyncSequence, Sendable {
     struct AsyncIterator: AsyncIteratorProtocol {
         fileprivate let reader: Reader
 
-        /// The next chunk; nil at the body's end, or once the consuming task is cancelled.
+        /// The next chunk; nil at the body's end. Throws `CancellationError` once the consuming task is cancelled,
+        /// as NIO's producer did: the relay then ends as a hang-up, never as an upstream failure (which would count
+        /// against the provider's circuit).
         func next() async throws -> ByteBuffer? { try await reader.body.next() }
     }
 }
@@ -120,7 +122,8 @@ final class UpstreamBody: @unchecked Sendable {
     }
 
     private func wait(_ continuation: UnsafeContinuation<ByteBuffer?, any Error>) {
-        if consumerGone { return continuation.resume(returning: nil) }
+        // Only a cancelled consumer asks after it left (one that let go of the body cannot).
+        if consumerGone { return continuation.resume(throwing: CancellationError()) }
         guard waiting.isEmpty else {
             let chunk = waiting.removeFirst()
             if paused, waiting.count <= Self.lowWatermark {
@@ -157,7 +160,7 @@ final class UpstreamBody: @unchecked Sendable {
         if ending == nil { exchange?.consumerStopped() }
         if let consumer {
             self.consumer = nil
-            consumer.resume(returning: nil)
+            consumer.resume(throwing: CancellationError())
         }
     }
 }

@@ -63,6 +63,27 @@ final class ManualRoutingTime: Sendable {
         }
     }
 
+    /// Clients hanging up mid-stream are the clients' doing: however many, the provider's circuit stays closed.
+    /// (A cancelled relay once read its upstream body's end as the upstream cutting the stream short.)
+    @Test func clientsHangingUpMidStreamDoNotOpenTheCircuit() async throws {
+        try await GatewayHarness.run(configure: { configuration, _ in
+            configuration.routing.retry.maxAttempts = 1
+            configuration.routing.circuitBreaker = .init(consecutiveFailures: 2, errorRatePercent: 0, coolDown: .seconds(30))
+        }) { gateway in
+            let chat = GatewayHarness.chat("openai/gpt-4o@chunk-delay-ms=200", "one two three four five six", stream: true)
+            for hangUp in 1...3 {
+                let connection = try await RawConnection.open(gateway.gatewayURL)
+                try await connection.send(ConnectionDriverTests.chatHead(length: chat.utf8.count) + chat)
+                _ = await connection.read { $0.contains("data: ") }
+                await connection.close()
+                try await withTimeLimit(.seconds(5)) { await gateway.recorder.waitForDisconnects(hangUp) }
+            }
+            #expect(try await circuitState(gateway) == "closed")
+            let reply = try await gateway.call(Self.path, body: GatewayHarness.chat("openai/gpt-4o", stream: true))
+            #expect(reply.status == 200)
+        }
+    }
+
     private func circuitState(_ gateway: GatewayHarness) async throws -> String? {
         let reply = try await gateway.call("/admin/v1/circuits", method: .GET)
         #expect(reply.status == 200)
